@@ -1,0 +1,49 @@
+"""Typed errors: each one knows the HTTP status it maps to."""
+
+
+class AccordError(Exception):
+    """Base of Accord's errors; ``status`` is the HTTP status code to answer with."""
+
+    status = 500
+
+
+class QuerySyntaxError(AccordError):
+    """The SPARQL query or update does not parse; the message names the position."""
+
+    status = 400
+
+
+class BadRequest(AccordError):
+    status = 400
+
+
+class NotFound(AccordError):
+    status = 404
+
+
+class Forbidden(AccordError):
+    status = 403
+
+
+class NotAcceptable(AccordError):
+    status = 406
+
+
+class UnsupportedMediaType(AccordError):
+    status = 415
+
+
+class QueryTimeout(AccordError):
+    status = 503
+
+
+class StoreError(AccordError):
+    """The store could not answer (an external store down, a broken database)."""
+
+    status = 502
+
+
+class DataLoadError(AccordError):
+    """An RDF file could not be read or parsed; the message names the file and line."""
+
+    status = 500

@@ -1,0 +1,44 @@
+"""The one prefix map of the project.
+
+Code, data, shapes, queries and serialisations all use these prefixes; a test checks
+that every Turtle file in the repository binds the same prefix to the same IRI.
+"""
+
+from rdflib import Namespace
+
+#: The permanent base under which Accord mints IRIs (overridable in the settings).
+DEFAULT_BASE = "https://w3id.org/accord/"
+
+ACCORD = Namespace(DEFAULT_BASE + "ontology#")
+CONCEPT = Namespace(DEFAULT_BASE + "concept/")
+ID = Namespace(DEFAULT_BASE + "id/")
+GRAPH = Namespace(DEFAULT_BASE + "graph/")
+SHAPE = Namespace(DEFAULT_BASE + "shapes#")
+
+PREFIXES: dict[str, str] = {
+    "accord": str(ACCORD),
+    "concept": DEFAULT_BASE + "concept/",
+    "id": DEFAULT_BASE + "id/",
+    "graph": DEFAULT_BASE + "graph/",
+    "shape": DEFAULT_BASE + "shapes#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#",
+    "time": "http://www.w3.org/2006/time#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "schema": "https://schema.org/",
+    "odrl": "http://www.w3.org/ns/odrl/2/",
+    "vann": "http://purl.org/vocab/vann/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
+
+def sparql_prologue() -> str:
+    """The prefix map as SPARQL PREFIX declarations."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
