@@ -23,7 +23,8 @@ def _serve(args: argparse.Namespace) -> int:
     from app.settings import get_settings
 
     settings = get_settings().model_copy(
-        update={"paths": args.paths, "named_paths": dict(args.graph or [])})
+        update={"paths": args.paths, "named_paths": dict(args.graph or [])}
+    )
     try:
         application = create_app(settings)
     except (DatasetError, DataLoadError) as exc:
@@ -41,30 +42,50 @@ def _validate(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="accord", description="Accord: a knowledge graph of international security commitments.")
+        prog="accord",
+        description="Accord: a knowledge graph of international security commitments.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, query UI)")
-    serve.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help="RDF files or folders to serve, each file as a named graph "
-                            "(default: the bundled ontology, shapes and data)")
-    serve.add_argument("--graph", action="append", type=_graph_arg, metavar="IRI=PATH",
-                       help="serve the file at PATH as the named graph IRI (repeatable)")
+    serve.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="RDF files or folders to serve, each file as a named graph "
+        "(default: the bundled ontology, shapes and data)",
+    )
+    serve.add_argument(
+        "--graph",
+        action="append",
+        type=_graph_arg,
+        metavar="IRI=PATH",
+        help="serve the file at PATH as the named graph IRI (repeatable)",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
 
     validate = sub.add_parser(
-        "validate", help="check data against the ontology and SHACL shapes",
+        "validate",
+        help="check data against the ontology and SHACL shapes",
         description="Validate RDF data against Accord's SHACL shapes. Exit status: 0 the data "
-                    "conforms, 1 it does not, 2 the input could not be read.")
-    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                          help="RDF files or folders (default: data/)")
-    validate.add_argument("--format", choices=["text", "json", "turtle"], default="text",
-                          help="report format (default: text, for people)")
-    validate.add_argument("--shapes", type=Path, action="append",
-                          help="shapes file or folder (default: shapes/)")
+        "conforms, 1 it does not, 2 the input could not be read.",
+    )
+    validate.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="RDF files or folders (default: data/)"
+    )
+    validate.add_argument(
+        "--format",
+        choices=["text", "json", "turtle"],
+        default="text",
+        help="report format (default: text, for people)",
+    )
+    validate.add_argument(
+        "--shapes", type=Path, action="append", help="shapes file or folder (default: shapes/)"
+    )
     validate.set_defaults(func=_validate)
     return parser
 

@@ -54,10 +54,14 @@ def rdf_files(path: Path) -> list[Path]:
     """The RDF files at ``path``: the file itself, or those below a folder, sorted."""
     if path.is_file():
         if path.suffix.lower() not in RDF_EXTENSIONS:
-            raise DatasetError(f"{path}: not an RDF file (known extensions: {', '.join(RDF_EXTENSIONS)})")
+            raise DatasetError(
+                f"{path}: not an RDF file (known extensions: {', '.join(RDF_EXTENSIONS)})"
+            )
         return [path]
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RDF_EXTENSIONS)
+        return sorted(
+            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RDF_EXTENSIONS
+        )
     raise DatasetError(f"{path}: no such file or folder")
 
 
@@ -71,8 +75,11 @@ def graph_iri_for(path: Path, base_iri: str) -> str:
     return f"{base_iri}graph/{relative.with_suffix('').as_posix()}"
 
 
-def graph_files(paths: Iterable[Path], named: dict[str, Path] | None = None,
-                base_iri: str = "https://w3id.org/accord/") -> list[GraphFile]:
+def graph_files(
+    paths: Iterable[Path],
+    named: dict[str, Path] | None = None,
+    base_iri: str = "https://w3id.org/accord/",
+) -> list[GraphFile]:
     """Expand folders into files and give each one its graph IRI."""
     result = [GraphFile(graph_iri_for(f, base_iri), f) for p in paths for f in rdf_files(Path(p))]
     for iri, p in (named or {}).items():

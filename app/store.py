@@ -53,8 +53,14 @@ class Store(Protocol):
 
     version: str
 
-    def query(self, sparql: str, *, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, base_iri: str | None = None) -> QueryResult: ...
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult: ...
 
     def graph_sizes(self) -> dict[str, int]: ...
 
@@ -72,9 +78,20 @@ class OxigraphResult:
             triples = list(self._value)  # type: ignore[call-overload]
             fmt = GRAPH_FORMATS[media_type]
             if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-                triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-            prefixes = self._prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG,
-                                                 ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD) else None
+                triples = [
+                    ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples
+                ]
+            prefixes = (
+                self._prefixes
+                if fmt
+                in (
+                    ox.RdfFormat.TURTLE,
+                    ox.RdfFormat.TRIG,
+                    ox.RdfFormat.RDF_XML,
+                    ox.RdfFormat.JSON_LD,
+                )
+                else None
+            )
             return ox.serialize(triples, format=fmt, prefixes=prefixes)
         fmt_r = SOLUTION_FORMATS[media_type]
         if self.kind == "boolean":
@@ -109,8 +126,12 @@ def _graph_node(iri: str) -> ox.NamedNode | ox.DefaultGraph:
 class OxigraphStore:
     """The embedded store: pyoxigraph, in memory or on disk."""
 
-    def __init__(self, files: Iterable[GraphFile] = (), path: Path | None = None,
-                 prefixes: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        files: Iterable[GraphFile] = (),
+        path: Path | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
         self._store = ox.Store(str(path)) if path else ox.Store()
         self.files = list(files)
         self.prefixes = dict(prefixes or PREFIXES)
@@ -119,8 +140,11 @@ class OxigraphStore:
         self.version = dataset_version(self.files)
 
     def _load(self, gf: GraphFile) -> None:
-        kwargs: dict[str, object] = {"path": str(gf.path), "format": gf.format,
-                                     "base_iri": gf.path.resolve().as_uri()}
+        kwargs: dict[str, object] = {
+            "path": str(gf.path),
+            "format": gf.format,
+            "base_iri": gf.path.resolve().as_uri(),
+        }
         if gf.format not in QUAD_FORMATS:
             kwargs["to_graph"] = ox.NamedNode(gf.graph)
         try:
@@ -128,8 +152,14 @@ class OxigraphStore:
         except SyntaxError as exc:
             raise DataLoadError(f"{gf.path}: {exc}") from exc
 
-    def query(self, sparql: str, *, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, base_iri: str | None = None) -> OxigraphResult:
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+    ) -> OxigraphResult:
         kwargs: dict[str, object] = {}
         if default_graphs:
             kwargs["default_graph"] = [_graph_node(g) for g in default_graphs]
@@ -158,7 +188,9 @@ class OxigraphStore:
     def graph_sizes(self) -> dict[str, int]:
         sizes: dict[str, int] = {}
         for graph in self._store.named_graphs():
-            sizes[graph.value] = sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))  # type: ignore[union-attr]
+            sizes[graph.value] = sum(
+                1 for _ in self._store.quads_for_pattern(None, None, None, graph)
+            )  # type: ignore[union-attr]
         return dict(sorted(sizes.items()))
 
     def quads(self) -> Iterator[ox.Quad]:
