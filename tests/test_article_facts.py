@@ -1,0 +1,247 @@
+"""Each factual claim of the first source can be pointed to in data/.
+
+Every row pairs an excerpt of the article (checked to be in the archived text, so the
+list cannot drift from the source) with an ASK query that must hold over the bundled
+graph.  Quotes in data/ must be verbatim: each appears in the article between
+quotation marks.
+"""
+
+import re
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV, RDF
+
+from app import PROJECT_ROOT
+from app.dataset import graph_files
+from app.namespaces import ACCORD, sparql_prologue
+from app.settings import bundled_paths
+from app.store import OxigraphStore
+
+ARTICLE = PROJECT_ROOT.parent / "shared" / "sources" / "paris-summit-2026-01-06.txt"
+DATA = PROJECT_ROOT / "data" / "paris-summit-2026-01-06.ttl"
+
+FACTS: list[tuple[str, str]] = [
+    (
+        "hosted at the Élysée Palace  on Tuesday (6 January)",
+        """ASK { id:paris-summit-2026-01-06 a accord:Summit ; accord:date "2026-01-06"^^xsd:date ;
+                 accord:location id:elysee-palace ; accord:convenedBy id:coalition-of-the-willing }""",
+    ),
+    (
+        "U.S. Special Envoy Steve Witkoff",
+        """ASK { ?h org:member id:steve-witkoff ; org:organization id:US ; org:role concept:SpecialEnvoy }""",
+    ),
+    (
+        "senior adviser to the U.S. President Jared Kushner",
+        """ASK { ?h org:member id:jared-kushner ; org:organization id:US ; org:role concept:SeniorAdviser }""",
+    ),
+    (
+        "at press conference during the Coalition of the Willing summit",
+        """ASK { ?p accord:participant id:jared-kushner ; accord:event id:paris-summit-2026-01-06 .
+                 ?q accord:participant id:steve-witkoff ; accord:event id:paris-summit-2026-01-06 }""",
+    ),
+    (
+        "Witkoff said alongside leaders from France, Germany, the UK and Ukraine",
+        """ASK { ?a accord:event id:paris-summit-2026-01-06 ; accord:onBehalfOf id:FR ; accord:participantRole concept:Leader .
+                 ?b accord:event id:paris-summit-2026-01-06 ; accord:onBehalfOf id:DE ; accord:participantRole concept:Leader .
+                 ?c accord:event id:paris-summit-2026-01-06 ; accord:onBehalfOf id:GB ; accord:participantRole concept:Leader .
+                 ?d accord:event id:paris-summit-2026-01-06 ; accord:onBehalfOf id:UA ; accord:participantRole concept:Leader }""",
+    ),
+    (
+        "Those security protocols are meant to deter any attacks",
+        """ASK { ?s accord:speaker id:steve-witkoff ; accord:quote ?q ; accord:channel concept:PressConference .
+                 FILTER(STRSTARTS(?q, "Those security protocols")) }""",
+    ),
+    (
+        "including a U.S.-led ceasefire monitoring and verification mechanism",
+        """ASK { ?c accord:committedBy id:US ; accord:contributionType concept:MonitoringAndVerification .
+                 ?s accord:speaker id:emmanuel-macron ; accord:supports ?c }""",
+    ),
+    (
+        "sustained military support for Ukraine’s armed forces",
+        """ASK { id:paris-declaration-2026-final accord:containsProvision ?p .
+                 ?c accord:expressedIn ?p ; accord:contributionType concept:SustainedMilitarySupport }""",
+    ),
+    (
+        "a European-led multinational force to assist in reconstruction and deterrence once hostilities cease",
+        """ASK { ?c accord:contributionType concept:MultinationalForce ; accord:textStage concept:InFinalText ;
+                    accord:hasCondition/accord:conditionType concept:EndOfHostilities }""",
+    ),
+    (
+        "binding commitments to support Ukraine should Russia launch future attacks",
+        """ASK { ?c accord:contributionType concept:AssistanceIfAttacked ; accord:textStage concept:InFinalText ;
+                    accord:hasCondition [ accord:conditionType concept:SpecificAdversary ; accord:adversary id:RU ] }""",
+    ),
+    (
+        "a peace agreement can never mean a Ukrainian surrender",
+        """ASK { ?s accord:speaker id:emmanuel-macron ; accord:quote ?q . FILTER(CONTAINS(?q, "Ukrainian surrender")) }""",
+    ),
+    (
+        "including intelligence sharing, logistical support and a pledge to assist the force if attacked, according to Politico",
+        """ASK { ?c accord:committedBy id:US ; accord:textStage concept:RemovedFromDraft ;
+                    accord:contributionType concept:IntelligenceSharing , concept:LogisticalSupport , concept:AssistanceIfAttacked ;
+                    prov:hadPrimarySource/accord:publisher id:politico .
+                 id:paris-declaration-2026-drafts accord:containsProvision ?p . ?p accord:textStage concept:RemovedFromDraft }""",
+    ),
+    (
+        "at the signing of the declaration on deploying post-ceasefire force in Ukraine",
+        """ASK { ?a accord:signatory id:volodymyr-zelenskyy ; accord:declaration id:declaration-post-ceasefire-force .
+                 ?b accord:signatory id:emmanuel-macron ; accord:declaration id:declaration-post-ceasefire-force .
+                 ?c accord:signatory id:keir-starmer ; accord:declaration id:declaration-post-ceasefire-force }""",
+    ),
+    (
+        "signed only by the coalition of European countries and Ukraine, rather than formally co-signed by Washington",
+        """ASK { ?a a accord:Signature ; accord:signatory id:coalition-european-countries ; accord:declaration id:paris-declaration-2026 .
+                 ?b a accord:Signature ; accord:signatory id:UA ; accord:declaration id:paris-declaration-2026 .
+                 ?n a accord:NonSignature ; accord:nonSignatory id:US ; accord:declaration id:paris-declaration-2026 }""",
+    ),
+    (
+        "reassurance measures on land, in the air and at sea once a credible ceasefire is established, according to the official website of the European Council",
+        """ASK { ?c accord:contributionType concept:ReassuranceMeasures ;
+                    accord:hasCondition/accord:conditionType concept:CredibleCeasefire ;
+                    prov:hadPrimarySource id:source-european-council-website }""",
+    ),
+    (
+        "It also supports the regeneration of Ukraine’s armed forces",
+        """ASK { ?c accord:contributionType concept:ForceRegeneration ; accord:textStage concept:InFinalText }""",
+    ),
+    (
+        "which countries would contribute to different elements of the plan",
+        """ASK { ?s accord:speaker id:volodymyr-zelenskyy ; accord:summary ?t . FILTER(CONTAINS(?t, "different elements")) }""",
+    ),
+    (
+        "the UK and France would deploy military hubs across Ukraine",
+        """ASK { ?c accord:committedBy id:GB , id:FR ; accord:contributionType concept:MilitaryHubs , concept:ProtectedWeaponsFacilities ;
+                    accord:location id:UA ; accord:hasCondition/accord:conditionType concept:Ceasefire }""",
+    ),
+    (
+        "deploying German forces to NATO territory adjacent to Ukraine after a ceasefire, subject to approval by the Bundestag",
+        """ASK { ?c accord:committedBy id:DE ; accord:participation concept:Limited ;
+                    accord:location id:nato-territory-adjacent-to-ukraine ;
+                    accord:hasCondition [ accord:conditionType concept:ParliamentaryApproval ; accord:approvingBody id:bundestag ] ,
+                        [ accord:conditionType concept:ConditionsClarified ] }""",
+    ),
+    (
+        "Swedish Prime Minister Ulf Kristersson said, via an X post, on Wednesday",
+        """ASK { ?s accord:speaker id:ulf-kristersson ; accord:channel concept:XPost ; accord:date "2026-01-07"^^xsd:date }""",
+    ),
+    (
+        "Gripen fighter jets for air surveillance over Ukraine, maritime resources to clear mines in the Black Sea",
+        """ASK { ?a accord:committedBy id:SE ; accord:contributionType concept:AirSurveillance ; accord:location id:UA .
+                 ?b accord:committedBy id:SE ; accord:contributionType concept:MineClearing ; accord:location id:black-sea .
+                 ?c accord:committedBy id:SE ; accord:contributionType concept:Training }""",
+    ),
+    (
+        "depend on a formal ceasefire, clear rules of engagement for the multinational force, and approval by the Swedish parliament",
+        """ASK { ?c accord:committedBy id:SE ;
+                    accord:hasCondition [ accord:conditionType concept:FormalCeasefire ] ,
+                        [ accord:conditionType concept:ClearRulesOfEngagement ] ,
+                        [ accord:conditionType concept:ParliamentaryApproval ; accord:approvingBody id:riksdag ] ,
+                        [ accord:conditionType concept:PeaceAgreement ] }""",
+    ),
+    (
+        "Belgium would take on its share of international efforts to safeguard peace in Ukraine once hostilities end",
+        """ASK { ?c accord:committedBy id:BE ; accord:contributionType concept:AirCapabilities , concept:MaritimeCapabilities , concept:Training ;
+                    accord:hasCondition [ accord:conditionType concept:EndOfHostilities ] ,
+                        [ accord:conditionType concept:ThirdPartyBackstop ; accord:provider id:US ] ,
+                        [ accord:conditionType concept:ThirdPartyMonitoring ; accord:provider id:US ] }""",
+    ),
+    (
+        "Greece would not participate directly in a European military force in Ukraine",
+        """ASK { ?c accord:committedBy id:GR ; accord:participation concept:Declined .
+                 ?o accord:committedBy id:GR ; accord:participation concept:NotRuledOut ; accord:contributionType concept:MaritimeSurveillance }""",
+    ),
+    (
+        "require backing from the U.S. Congress to be legally binding",
+        """ASK { ?g a accord:SecurityGuarantee ;
+                    accord:hasCondition [ accord:conditionType concept:CongressionalBacking ; accord:approvingBody id:us-congress ] .
+                 ?s accord:speaker id:volodymyr-zelenskyy ; accord:quote "counting a lot on that"@en }""",
+    ),
+    (
+        "the scale of future deployments and the exact nature of U.S. involvement, remain subject to further negotiation",
+        """ASK { ?g accord:openQuestion ?a , ?b . FILTER(CONTAINS(?a, "scale of future deployments") && CONTAINS(?b, "U.S. involvement")) }""",
+    ),
+    (
+        "Russia has previously rejected any NATO members having troops inside Ukraine",
+        """ASK { ?p accord:heldBy id:RU ; accord:stance concept:Rejects }""",
+    ),
+    (
+        "Moscow has also given no public sign that it would accept a peace deal with the security guarantees",
+        """ASK { ?p accord:heldBy id:RU ; accord:stance concept:NoSignOfAcceptance ; accord:concerns id:guarantee-ukraine-paris-2026 }""",
+    ),
+    (
+        "Kyiv pushed for changes to a U.S. proposal that initially backed Russia's main demands",
+        """ASK { ?p accord:heldBy id:UA ; accord:stance concept:SeeksChanges ; accord:concerns ?x . ?x accord:proposedBy id:US }""",
+    ),
+    (
+        "Belgian Prime Minister Bart De Wever",
+        """ASK { ?h org:member id:bart-de-wever ; org:organization id:BE ; org:role concept:HeadOfGovernment ;
+                    accord:attestedOn "2026-01-06"^^xsd:date }""",
+    ),
+    (
+        "Greek Prime Minister Kyriakos Mitsotakis",
+        """ASK { ?h org:member id:kyriakos-mitsotakis ; org:organization id:GR ; org:role concept:HeadOfGovernment }""",
+    ),
+    (
+        "German Chancellor Friedrich Merz",
+        """ASK { ?h org:member id:friedrich-merz ; org:organization id:DE ; org:role concept:HeadOfGovernment }""",
+    ),
+    (
+        "Trump publicly reaffirmed support for Ukraine",
+        """ASK { ?s accord:speaker id:donald-trump ; accord:dateNote ?n }""",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def store() -> OxigraphStore:
+    return OxigraphStore(graph_files(bundled_paths()))
+
+
+@pytest.fixture(scope="module")
+def article() -> str:
+    if not ARTICLE.exists():
+        pytest.skip(f"the archived source is not beside the checkout: {ARTICLE}")
+    return ARTICLE.read_text(encoding="utf-8")
+
+
+def _normalise(text: str) -> str:
+    """Fold typographic apostrophes and runs of white space (the article has no-break spaces)."""
+    return " ".join(text.replace("’", "'").split())
+
+
+@pytest.mark.parametrize(("excerpt", "ask"), FACTS, ids=[f[0][:50] for f in FACTS])
+def test_fact_of_the_article_is_in_the_graph(
+    store: OxigraphStore, article: str, excerpt: str, ask: str
+) -> None:
+    assert _normalise(excerpt) in _normalise(article), "the excerpt is not in the article"
+    assert bool(store.query(sparql_prologue() + ask)), f"not in the graph: {excerpt}"
+
+
+def test_quotes_are_verbatim(article: str) -> None:
+    graph = Graph().parse(DATA)
+    quotes = [str(q) for q in graph.objects(None, URIRef(ACCORD.quote))]
+    assert len(quotes) == 7
+    for quote in quotes:
+        # Between the article's opening and closing quotation marks (a trailing comma
+        # before the closing mark belongs to the sentence, not the quote).
+        pattern = '[“"]' + re.escape(quote) + ',?[”"]'
+        assert re.search(pattern, article), f"not verbatim between quotation marks: {quote!r}"
+
+
+def test_every_node_of_the_article_data_cites_a_source() -> None:
+    graph = Graph().parse(DATA)
+    subjects = {s for s in graph.subjects() if isinstance(s, URIRef)}
+    source = URIRef(ACCORD.Source)
+    missing = [
+        s
+        for s in subjects
+        if (s, RDF.type, source) not in graph
+        and (
+            s,
+            PROV.wasDerivedFrom,
+            URIRef("https://w3id.org/accord/id/source-article-paris-talks"),
+        )
+        not in graph
+    ]
+    assert missing == []
