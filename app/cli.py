@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="IRI=PATH",
         help="serve the file at PATH as the named graph IRI (repeatable)",
     )
+    serve.add_argument(
+        "--store",
+        default=None,
+        help="empty: in-memory Oxigraph (default); a folder: on-disk Oxigraph; "
+        "sparql+http(s)://...: an external SPARQL 1.1 store",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     public_url: str | None = None
     #: Allow SPARQL Update (refused with 403 unless enabled).
     allow_update: bool = False
+    #: Where the graph lives: empty for the embedded in-memory Oxigraph store, a folder
+    #: path for an embedded on-disk Oxigraph store, or ``sparql+http(s)://...`` for an
+    #: external SPARQL 1.1 store (see app/stores/).
+    store: str = ""
 
 
 @lru_cache
