@@ -92,7 +92,7 @@ class OxigraphResult:
                 )
                 else None
             )
-            return ox.serialize(triples, format=fmt, prefixes=prefixes)
+            return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
         fmt_r = SOLUTION_FORMATS[media_type]
         if self.kind == "boolean":
             if fmt_r in (ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV):
