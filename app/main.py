@@ -1,17 +1,28 @@
 """Assembles the application: settings, the store, the routers."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from app import __version__
+from app.catalogue import load_catalogue
 from app.dataset import graph_files
+from app.middleware import DatasetVersionMiddleware
+from app.routers import named_queries, sparql, ui
+from app.routers.errors import install_error_handlers
 from app.settings import Settings, bundled_paths, get_settings
 from app.store import OxigraphStore, Store
 
 
 def build_store(settings: Settings) -> Store:
+    """The store the settings ask for, holding the dataset's files."""
     paths = settings.paths or ([] if settings.named_paths else bundled_paths())
     files = graph_files(paths, settings.named_paths, settings.base_iri)
-    return OxigraphStore(files)
+    if settings.store.startswith(("sparql+http://", "sparql+https://")):
+        from app.stores.remote import RemoteStore
+
+        return RemoteStore.from_url(settings.store, files, settings)
+    return OxigraphStore(files, path=Path(settings.store) if settings.store else None)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -24,4 +35,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store or build_store(settings)
+    app.state.catalogue = load_catalogue(settings.queries_dir)
+    app.add_middleware(DatasetVersionMiddleware)
+    install_error_handlers(app)
+    app.include_router(ui.router)
+    app.include_router(sparql.router)
+    app.include_router(named_queries.router)
     return app

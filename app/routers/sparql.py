@@ -1,0 +1,281 @@
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql``.
+
+GET with ``query``, POST URL-encoded or ``application/sparql-query``: the query runs
+over the store (the union of all graphs by default, or the dataset of
+``default-graph-uri``/``named-graph-uri``, or the query's own FROM/FROM NAMED) and the
+answer is negotiated (``app.negotiation``).  GET without a query answers the Service
+Description.  Updates are refused (403) unless enabled, and not implemented yet (501).
+Request reading is in ``app.protocol``; this module runs and answers.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app import service_description
+from app.deps import SettingsDep, StoreDep
+from app.errors import Forbidden, QuerySyntaxError
+from app.labels import with_labels
+from app.negotiation import OFFERS, choose, content_type
+from app.protocol import FORM, QUERY, UPDATE, SparqlRequest, check_update, parse_request
+from app.settings import Settings
+from app.sparql_text import dataset_clauses
+from app.store import Store
+
+router = APIRouter(tags=["SPARQL"])
+
+RESULT_TYPES = list(dict.fromkeys([*OFFERS["solutions"], *OFFERS["graph"]]))
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {
+        "description": "Malformed request or query (the body names the problem and its "
+        "position), more than one query, both a query and an update, or a bad parameter."
+    },
+    406: {
+        "description": "No offered format fits the Accept header or `format`; the body "
+        "lists the offered media types."
+    },
+}
+RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "SELECT/ASK: SPARQL results (JSON, XML, CSV, TSV). CONSTRUCT/DESCRIBE: "
+        "RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML). Without a query (GET): "
+        "the SPARQL Service Description, in RDF.",
+        "content": {t: {"schema": {"type": "string"}} for t in RESULT_TYPES},
+    },
+    303: {
+        "description": "GET without a query from a browser (Accept: text/html): see the "
+        "query page at `/`."
+    },
+    **ERRORS,
+    403: {"description": "A SPARQL Update, while updates are disabled on this server."},
+    415: {
+        "description": "POST with a Content-Type other than "
+        f"{FORM}, {QUERY} or {UPDATE}, or a charset other than UTF-8."
+    },
+    501: {"description": "A SPARQL Update, when updates are enabled: not implemented yet."},
+}
+
+QueryParam = Annotated[
+    str | None,
+    Query(
+        description="The SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE). Without it, "
+        "GET answers the service description."
+    ),
+]
+DefaultGraphs = Annotated[
+    list[str] | None,
+    Query(
+        alias="default-graph-uri",
+        description="Graph IRIs whose merge is the default "
+        "graph (repeatable). Overrides the query's FROM; by default the default graph is "
+        "the union of all graphs.",
+    ),
+]
+NamedGraphs = Annotated[
+    list[str] | None,
+    Query(
+        alias="named-graph-uri",
+        description="Named graph IRIs for GRAPH patterns "
+        "(repeatable). Overrides the query's FROM NAMED.",
+    ),
+]
+FormatParam = Annotated[
+    str | None,
+    Query(
+        alias="format",
+        description="Answer format, overriding Accept: json, xml, csv, "
+        "tsv (SELECT/ASK); ttl, nt, nq, trig, jsonld, rdf (CONSTRUCT/DESCRIBE); or a "
+        "media type.",
+    ),
+]
+LabelsParam = Annotated[
+    str | None,
+    Query(
+        description="`true`: after each SELECT variable bound to IRIs, add a column "
+        "`{name}_label` with the IRI's skos:prefLabel or rdfs:label (English first)."
+    ),
+]
+
+
+@router.get(
+    "/sparql",
+    summary="Run a SPARQL query (GET), or read the service description",
+    responses=RESPONSES,
+    response_class=Response,
+)
+@router.head("/sparql", include_in_schema=False)
+async def sparql_get(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    query: QueryParam = None,
+    default_graph_uri: DefaultGraphs = None,
+    named_graph_uri: NamedGraphs = None,
+    format: FormatParam = None,
+    labels: LabelsParam = None,
+) -> Response:
+    """SPARQL 1.1 Protocol query via GET. The answer is negotiated with Accept (q-values
+    and wildcards) unless `format` is given; `Vary: Accept` is set. Without `query`, the
+    SPARQL 1.1 Service Description of this endpoint (Turtle by default). An `update`
+    parameter is refused: updates go by POST."""
+    return await handle(request, store, settings)
+
+
+@router.post(
+    "/sparql",
+    summary="Run a SPARQL query (POST, URL-encoded or direct)",
+    responses=RESPONSES,
+    response_class=Response,
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "default-graph-uri",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "array", "items": {"type": "string"}},
+            },
+            {
+                "name": "named-graph-uri",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "array", "items": {"type": "string"}},
+            },
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "query": {"type": "string"},
+                            "update": {"type": "string"},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "format": {"type": "string"},
+                            "labels": {"type": "string"},
+                        },
+                    }
+                },
+                QUERY: {"schema": {"type": "string"}, "example": "ASK {}"},
+                UPDATE: {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+async def sparql_post(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """SPARQL 1.1 Protocol query via POST: a URL-encoded form (`query`, and the dataset
+    parameters), or the query itself as `application/sparql-query` (UTF-8) with the
+    dataset parameters in the URL. A SPARQL Update (`update`, or
+    `application/sparql-update`) is refused with 403 unless enabled."""
+    return await handle(request, store, settings)
+
+
+async def handle(request: Request, store: Store, settings: Settings) -> Response:
+    method = "GET" if request.method == "HEAD" else request.method
+    req = parse_request(
+        method,
+        request.query_params.multi_items(),
+        request.headers.get("content-type"),
+        await request.body() if method == "POST" else b"",
+    )
+    head = request.method == "HEAD"
+    accept = request.headers.get("accept")
+    if req.operation == "update":
+        return update_response(req, settings)
+    if req.operation == "description":
+        return await run_in_threadpool(description_response, request, store, settings, req, head)
+    return await run_in_threadpool(
+        query_response,
+        store,
+        req.text or "",
+        accept=accept,
+        fmt=req.format,
+        labels=req.labels,
+        head=head,
+        default_graphs=req.default_graphs,
+        named_graphs=req.named_graphs,
+        base_iri=endpoint_url(request, settings),
+    )
+
+
+def query_response(
+    store: Store,
+    text: str,
+    *,
+    accept: str | None,
+    fmt: str | None = None,
+    labels: bool = False,
+    head: bool = False,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+    base_iri: str | None = None,
+) -> Response:
+    """Run a query and answer it in the negotiated format (raises typed errors).
+
+    The dataset is the protocol's if it names one (``default_graphs``/``named_graphs``:
+    they win over the query's FROM and FROM NAMED), else the query's own; the store
+    reads "none" as the union of all graphs (default graph) and every graph (named)."""
+    if not default_graphs and not named_graphs:
+        default_graphs, named_graphs = dataset_clauses(text)
+    try:
+        result = store.query(
+            text,
+            default_graphs=default_graphs or None,
+            named_graphs=named_graphs or None,
+            base_iri=base_iri,
+        )
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(f"malformed SPARQL query: {exc}") from exc
+    try:
+        media_type = choose(result.kind, accept, fmt)
+        if labels:
+            result = with_labels(result, store)
+        body = result.serialize(media_type)
+    except BaseException as exc:
+        # Store results may be bound to this worker thread (pyoxigraph's are): drop
+        # them here, not where the error is handled.
+        traceback.clear_frames(exc.__traceback__)
+        del result
+        raise
+    return negotiated(body, media_type, head)
+
+
+def negotiated(body: bytes, media_type: str, head: bool) -> Response:
+    """A negotiated answer: its Content-Type (with charset for text) and ``Vary: Accept``;
+    for HEAD, the same headers without the body."""
+    headers = {"Vary": "Accept"}
+    if head:
+        headers["Content-Length"] = str(len(body))
+        body = b""
+    return Response(body, media_type=content_type(media_type), headers=headers)
+
+
+def description_response(
+    request: Request, store: Store, settings: Settings, req: SparqlRequest, head: bool
+) -> Response:
+    media_type = choose("description", request.headers.get("accept"), req.format)
+    if media_type == "text/html":
+        root = request.scope.get("root_path", "")
+        return RedirectResponse(f"{root}/", status_code=303, headers={"Vary": "Accept"})
+    triples = service_description.describe(endpoint_url(request, settings), store)
+    return negotiated(service_description.serialize(triples, media_type), media_type, head)
+
+
+def update_response(req: SparqlRequest, settings: Settings) -> Response:
+    if not settings.allow_update:
+        raise Forbidden("updates are disabled on this server")
+    check_update(req)
+    return PlainTextResponse("Not Implemented: SPARQL Update is not implemented yet\n", 501)
+
+
+def endpoint_url(request: Request, settings: Settings) -> str:
+    """The endpoint's public URL: ``public_url`` if set, else its URL as this request
+    reached the server."""
+    return settings.public_url or str(request.url_for("sparql_get"))

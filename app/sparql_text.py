@@ -1,0 +1,162 @@
+"""Lexical look at SPARQL text: prefixes, dataset clauses, and where to bind parameters.
+
+A small tokenizer that knows enough SPARQL to skip comments, strings and IRIs and to
+count braces; it does not parse the grammar (the store does that).  Used to prepend the
+project prefixes to named queries, to find a query's FROM / FROM NAMED clauses, and to
+bind named-query parameters with a VALUES block at the start of the WHERE group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+_TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+      |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
+  | (?P<word>[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*:?[\w.\-:%\u00b7\u00c0-\uffff]*|:[\w.\-:%]*)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<space>\s+)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+    depth: int
+
+    def is_keyword(self, *words: str) -> bool:
+        return self.kind == "word" and self.text.upper() in words
+
+
+def tokens(text: str) -> list[Token]:
+    """The significant tokens of ``text`` (no comments or white space), with brace depth."""
+    out = []
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind in ("comment", "space"):
+            continue
+        if kind == "close":
+            depth -= 1
+        out.append(Token(kind, m.group(), m.start(), m.end(), depth))
+        if kind == "open":
+            depth += 1
+    return out
+
+
+def declared_prefixes(text: str) -> dict[str, str]:
+    """The ``PREFIX p: <iri>`` declarations of a query or update."""
+    toks = tokens(text)
+    found = {}
+    for a, b, c in zip(toks, toks[1:], toks[2:], strict=False):
+        if a.is_keyword("PREFIX") and b.kind == "word" and b.text.endswith(":") and c.kind == "iri":
+            found[b.text[:-1]] = c.text[1:-1]
+    return found
+
+
+def with_prefixes(text: str, prefixes: Mapping[str, str]) -> str:
+    """``text`` with a PREFIX declaration prepended for each prefix it does not declare."""
+    declared = declared_prefixes(text)
+    missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items() if p not in declared)
+    return missing + text
+
+
+def dataset_clauses(text: str) -> tuple[list[str], list[str]]:
+    """The IRIs of the query's ``FROM`` and ``FROM NAMED`` clauses (prefixed names and
+    relative IRIs resolved against the query's own PREFIX and BASE declarations)."""
+    toks = [t for t in tokens(text) if t.depth == 0]
+    prefixes = declared_prefixes(text)
+    base = next(
+        (b.text[1:-1] for a, b in zip(toks, toks[1:], strict=False) if a.is_keyword("BASE")), ""
+    )
+    default: list[str] = []
+    named: list[str] = []
+    for i, tok in enumerate(toks):
+        if not tok.is_keyword("FROM"):
+            continue
+        target, rest = (
+            (named, toks[i + 2 :]) if _at(toks, i + 1, "NAMED") else (default, toks[i + 1 :])
+        )
+        if rest:
+            iri = _resolve(rest[0], prefixes, base)
+            if iri:
+                target.append(iri)
+    return default, named
+
+
+def has_keyword(text: str, *words: str) -> bool:
+    """Whether one of the keywords occurs in the text (outside strings, IRIs, comments)."""
+    upper = tuple(w.upper() for w in words)
+    return any(t.is_keyword(*upper) for t in tokens(text))
+
+
+def variables(text: str) -> set[str]:
+    """The names of the variables the text mentions (without ``?``/``$``)."""
+    return {t.text[1:] for t in tokens(text) if t.kind == "var"}
+
+
+def insert_values(text: str, bindings: Mapping[str, str]) -> str:
+    """Bind variables to terms (given in SPARQL syntax) with a VALUES block placed at the
+    start of the query's WHERE group, so that every pattern and FILTER of that group sees
+    the value (as SEP-0007 substitution would).  A WHERE group that is a sub-SELECT is
+    wrapped in a group; a query without a WHERE group gets a trailing VALUES clause."""
+    if not bindings:
+        return text
+    block = " ".join(f"VALUES ?{name} {{ {term} }}" for name, term in bindings.items())
+    toks = tokens(text)
+    group = _where_group(toks)
+    if group is None:
+        return f"{text}\nVALUES ({' '.join('?' + n for n in bindings)}) {{ ({' '.join(bindings.values())}) }}\n"
+    open_i = toks[group]
+    first = toks[group + 1] if group + 1 < len(toks) else None
+    if first is not None and first.is_keyword("SELECT"):
+        close = next(t for t in toks[group + 1 :] if t.kind == "close" and t.depth == 0)
+        return (
+            text[: open_i.end]
+            + f" {block} {{ "
+            + text[open_i.end : close.start]
+            + " } "
+            + text[close.start :]
+        )
+    return text[: open_i.end] + f" {block} " + text[open_i.end :]
+
+
+def _where_group(toks: list[Token]) -> int | None:
+    """Index of the ``{`` opening the WHERE group of the (outermost) query, if any."""
+    top = [(i, t) for i, t in enumerate(toks) if t.depth == 0]
+    for n, (_, t) in enumerate(top):
+        if t.is_keyword("WHERE"):
+            return next((i for i, u in top[n + 1 :] if u.kind == "open"), None)
+    opens = [i for i, t in top if t.kind == "open"]
+    is_construct = any(t.is_keyword("CONSTRUCT") for _, t in top)
+    # Without the WHERE keyword, a CONSTRUCT's first group is its template.
+    opens = opens[1:] if is_construct else opens
+    return opens[0] if opens else None
+
+
+def _at(toks: list[Token], i: int, word: str) -> bool:
+    return i < len(toks) and toks[i].is_keyword(word)
+
+
+def _resolve(tok: Token, prefixes: Mapping[str, str], base: str) -> str | None:
+    if tok.kind == "iri":
+        return urljoin(base, tok.text[1:-1]) if base else tok.text[1:-1]
+    if tok.kind == "word" and ":" in tok.text:
+        prefix, _, local = tok.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return None

@@ -1,0 +1,84 @@
+// Accord's query page: YASGUI on this server's SPARQL endpoint, one tab per named query.
+// The configuration (endpoint, prefixes, queries, dataset terms) is embedded by the server
+// in the #accord-config element; nothing is fetched from any other origin.
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("accord-config").textContent);
+  // The endpoint next to this page, so the page works behind any host or path prefix.
+  const endpoint = config.endpoint || new URL("sparql", document.baseURI).href;
+  const Yasqe = Yasgui.Yasqe;
+
+  // Autocompletion from the project's own prefix map and dataset, never from prefix.cc
+  // or Linked Open Vocabularies (YASQE's built-in "prefixes", "class" and "property").
+  const prefixLines = Object.entries(config.prefixes)
+    .map(([prefix, iri]) => `${prefix}: <${iri}>`)
+    .sort();
+  Yasqe.forkAutocompleter(
+    "prefixes",
+    { name: "accordPrefixes", get: prefixLines, persistenceId: "accordPrefixes" },
+    false,
+  );
+  Yasqe.forkAutocompleter("class", { name: "accordClasses", get: config.classes, bulk: false }, false);
+  Yasqe.forkAutocompleter(
+    "property",
+    { name: "accordProperties", get: config.properties, bulk: false },
+    false,
+  );
+  // Yasgui deep-merges its configuration, which merges arrays index by index: the
+  // completer list is replaced on the shared defaults instead.
+  Yasqe.defaults.autocompleters = ["accordPrefixes", "variables", "accordClasses", "accordProperties"];
+  Yasqe.defaults.prefixCcApi = null;
+  Yasqe.defaults.value =
+    Object.entries({ accord: config.prefixes.accord, rdfs: config.prefixes.rdfs })
+      .map(([prefix, iri]) => `PREFIX ${prefix}: <${iri}>\n`)
+      .join("") + "\nSELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n} LIMIT 20\n";
+
+  const yasgui = new Yasgui(document.getElementById("yasgui"), {
+    requestConfig: { endpoint: endpoint, method: "POST" },
+    endpointCatalogueOptions: { getData: () => [{ endpoint: endpoint }] },
+    copyEndpointOnNewTab: true,
+    autofocus: false, // the page opens on the results; a click puts the cursor in the editor
+    autoAddOnInit: false,
+    tabName: "Query",
+    // The prefix block folds to one line; the table abbreviates IRIs with every
+    // project prefix, not only those the query declares.
+    yasqe: { collapsePrefixesOnLoad: true },
+    yasr: { defaultPlugin: "table", prefixes: config.prefixes },
+  });
+
+  // One tab per named query, unless the visitor already has it (tabs persist locally).
+  const tabs = () => yasgui.persistentConfig.getTabs().map((id) => yasgui.getTab(id));
+  const firstVisit = tabs().length === 0;
+  const have = new Set(tabs().map((tab) => tab.getName()));
+  config.queries.forEach((q, i) => {
+    if (!have.has(q.name)) {
+      const tab = { name: q.name, yasqe: { value: q.query }, requestConfig: { endpoint } };
+      yasgui.addTab(firstVisit && i === 0, tab);
+    }
+  });
+  if (tabs().length === 0) {
+    yasgui.addTab(true, { requestConfig: { endpoint } });
+  }
+
+  // The title and description of the named query in the active tab.
+  const byName = new Map(config.queries.map((q) => [q.name, q]));
+  const info = document.getElementById("query-info");
+  function describe() {
+    const tab = yasgui.getTab();
+    const q = tab && byName.get(tab.getName());
+    info.hidden = !q;
+    document.getElementById("query-title").textContent = q ? q.title : "";
+    document.getElementById("query-description").textContent = q ? q.description : "";
+  }
+  yasgui.on("tabSelect", () => setTimeout(describe));
+  yasgui.on("tabChange", describe);
+
+  // A first visit opens on the first named query, already run.
+  if (firstVisit && config.queries.length) {
+    // A failed query is shown by YASR itself; nothing is left unhandled.
+    yasgui.getTab().query().catch(() => {});
+  }
+  describe();
+  window.accordYasgui = yasgui;
+})();

@@ -1,0 +1,102 @@
+"""Shared fixtures: the application over a small fixture dataset or over the bundled
+data, in-process (``TestClient``) or served by uvicorn on a free 127.0.0.1 port.
+
+- ``fixture_settings`` / ``fixture_app`` / ``fixture_client``: two small graphs
+  (``tests/fixtures/endpoint/data``) and a tiny named-query catalogue
+  (``tests/fixtures/endpoint/queries``).
+- ``bundled_app`` / ``client``: the real ontology, shapes and data, and ``queries/``.
+- ``serve``: a context manager factory, ``with serve(app) as base_url: ...``.
+- ``live_server`` (bundled data) and ``fixture_server`` (fixture data): base URLs.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "endpoint"
+FIXTURE_DATA = FIXTURES / "data"
+FIXTURE_QUERIES = FIXTURES / "queries"
+
+Serve = Callable[[FastAPI], AbstractContextManager[str]]
+
+
+@contextmanager
+def running_server(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free 127.0.0.1 port; yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60  # a guard against hanging, not a timing assertion
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def serve() -> Serve:
+    """``with serve(app) as base_url:`` runs ``app`` on a live port for the block."""
+    return running_server
+
+
+@pytest.fixture(scope="module")
+def fixture_settings() -> Settings:
+    return Settings(paths=[FIXTURE_DATA], queries_dir=FIXTURE_QUERIES)
+
+
+@pytest.fixture(scope="module")
+def fixture_app(fixture_settings: Settings) -> FastAPI:
+    return create_app(fixture_settings)
+
+
+@pytest.fixture
+def fixture_client(fixture_app: FastAPI) -> TestClient:
+    return TestClient(fixture_app)
+
+
+@pytest.fixture(scope="module")
+def bundled_app() -> FastAPI:
+    return create_app(Settings())
+
+
+@pytest.fixture
+def client(bundled_app: FastAPI) -> TestClient:
+    """A TestClient over the bundled dataset and the real ``queries/`` catalogue."""
+    return TestClient(bundled_app)
+
+
+@pytest.fixture(scope="module")
+def live_server(bundled_app: FastAPI) -> Iterator[str]:
+    """The base URL of the bundled app served by uvicorn."""
+    with running_server(bundled_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def fixture_server(fixture_app: FastAPI) -> Iterator[str]:
+    """The base URL of the fixture app served by uvicorn."""
+    with running_server(fixture_app) as url:
+        yield url

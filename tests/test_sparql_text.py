@@ -1,0 +1,107 @@
+"""The lexical helpers of app/sparql_text.py, checked against the store's parser."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from app.sparql_text import (
+    dataset_clauses,
+    declared_prefixes,
+    has_keyword,
+    insert_values,
+    variables,
+    with_prefixes,
+)
+
+EX = "http://example.org/"
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    s = ox.Store()
+    for name, age in (("alice", 30), ("bob", 40)):
+        s.add(
+            ox.Quad(
+                ox.NamedNode(EX + name),
+                ox.NamedNode(EX + "age"),
+                ox.Literal(
+                    str(age), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+                ),
+                ox.NamedNode(EX + "g"),
+            )
+        )
+    return s
+
+
+def rows(store: ox.Store, query: str) -> list[str]:
+    return sorted(str(sol[0].value) for sol in store.query(query, use_default_graph_as_union=True))
+
+
+def test_prefixes_skip_comments_strings_and_iris() -> None:
+    text = '# PREFIX no: <http://no/>\nPREFIX ex: <http://ex/>\nPREFIX : <http://d/>\nSELECT * { ?s ?p "PREFIX x: <y>" }'
+    assert declared_prefixes(text) == {"ex": "http://ex/", "": "http://d/"}
+
+
+def test_with_prefixes_adds_only_the_missing_ones() -> None:
+    text = "PREFIX ex: <http://mine/>\nSELECT * { ?s ex:p ?o }"
+    out = with_prefixes(text, {"ex": "http://theirs/", "rdfs": "http://rdfs/"})
+    assert "http://theirs/" not in out
+    assert out.startswith("PREFIX rdfs: <http://rdfs/>\n")
+    assert out.endswith(text)
+
+
+def test_dataset_clauses_resolve_prefixes_and_base() -> None:
+    text = (
+        "BASE <http://base/dir/>\nPREFIX g: <http://graphs/>\n"
+        "SELECT * FROM g:one FROM NAMED <two> FROM <http://x/#three> "
+        "WHERE { ?s ?p '''FROM <http://not/>''' } # FROM <http://no/>"
+    )
+    assert dataset_clauses(text) == (
+        ["http://graphs/one", "http://x/#three"],
+        ["http://base/dir/two"],
+    )
+
+
+def test_dataset_clauses_of_a_construct() -> None:
+    text = "CONSTRUCT { ?s ?p ?o } FROM <http://g/> WHERE { ?s ?p ?o }"
+    assert dataset_clauses(text) == (["http://g/"], [])
+    assert dataset_clauses("SELECT * { ?s ?p ?o }") == ([], [])
+
+
+def test_has_keyword_ignores_strings_and_comments() -> None:
+    assert has_keyword("WITH <g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "with")
+    assert not has_keyword("INSERT { ?s ?p 'WITH' } WHERE { ?s ?p ?o } # USING", "WITH", "USING")
+
+
+def test_variables() -> None:
+    assert variables("SELECT ?a $b { ?a ?c 'x ?d' }") == {"a", "b", "c"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?s WHERE { ?s <http://example.org/age> ?age }",
+        "SELECT ?s { ?s <http://example.org/age> ?age }",
+        "SELECT ?s WHERE { ?s <http://example.org/age> ?age } ORDER BY ?s LIMIT 5",
+        "SELECT ?s WHERE { SELECT ?s ?age { ?s <http://example.org/age> ?age } }",
+        # The FILTER sees the bound value because VALUES goes inside the group.
+        "SELECT ?s WHERE { ?s <http://example.org/age> ?a FILTER(!BOUND(?age) || ?a >= ?age) }",
+    ],
+)
+def test_insert_values_binds_the_variable(store: ox.Store, query: str) -> None:
+    assert len(rows(store, query)) == 2
+    bound = insert_values(query, {"age": '"40"^^<http://www.w3.org/2001/XMLSchema#integer>'})
+    assert rows(store, bound) == [EX + "bob"]
+
+
+def test_insert_values_skips_a_construct_template(store: ox.Store) -> None:
+    query = "CONSTRUCT { ?s <http://example.org/p> ?age } { ?s <http://example.org/age> ?age }"
+    bound = insert_values(query, {"s": f"<{EX}alice>"})
+    assert [str(t.subject.value) for t in store.query(bound, use_default_graph_as_union=True)] == [
+        EX + "alice"
+    ]
+
+
+def test_insert_values_without_bindings_changes_nothing() -> None:
+    assert insert_values("SELECT * {}", {}) == "SELECT * {}"
