@@ -1,0 +1,207 @@
+"""``accord validate``: check RDF data against the ontology and the SHACL shapes.
+
+The ontology (``ontology/``) is always loaded and given to pySHACL as ``ont_graph``.
+pySHACL copies its RDFS and OWL axioms (not its SKOS triples) into the data graph, so
+``sh:targetClass`` and ``sh:class`` see subclasses (an ``accord:DraftText`` is an
+``accord:TextVersion``); the closed value sets are therefore ``sh:in`` lists, kept in
+step with the concept schemes by the tests.  No inference is run: RDFS inference would type
+every object of ``accord:hostedBy`` as an ``org:Organization`` from the property's
+range, so the ``sh:class`` checks would pass whatever the data says (a test shows
+this), and it would cost time on every run.  ``advanced=True`` enables the
+SHACL-SPARQL constraints.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import pyshacl
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import Dataset, Graph
+from rdflib.term import Node
+from rdflib.util import guess_format
+
+from app import PROJECT_ROOT
+from app.dataset import DatasetError, rdf_files
+from app.report import Violation, format_json, format_text, format_turtle, violations
+
+ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+SHAPES_DIR = PROJECT_ROOT / "shapes"
+DATA_DIR = PROJECT_ROOT / "data"
+
+#: The inference pySHACL runs before validating (see the module docstring).
+INFERENCE = "none"
+
+#: Exit statuses of ``accord validate``.
+CONFORMS, DOES_NOT_CONFORM, UNREADABLE = 0, 1, 2
+
+#: Formats that rdflib's guess_format names differently from our extensions.
+_FORMATS = {".jsonld": "json-ld", ".owl": "xml", ".rdf": "xml", ".xml": "xml"}
+_QUAD_FORMATS = {"trig", "nquads"}
+
+
+class InputError(Exception):
+    """A data, shapes or ontology file is missing or cannot be parsed."""
+
+
+def display(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when below it."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _syntax_error(path: Path, exc: Exception) -> InputError:
+    line = getattr(exc, "lines", None)
+    why = getattr(exc, "_why", None)
+    if isinstance(line, int):
+        # rdflib's Turtle parser counts lines from 0.
+        return InputError(f"{display(path)}:{line + 1}: Turtle syntax error: {why or exc}")
+    return InputError(f"{display(path)}: cannot parse: {exc}")
+
+
+def parse_file(path: Path) -> Graph:
+    """One RDF file as a graph (the union of its graphs, for TriG and N-Quads); a syntax
+    error names the file and, for Turtle, the line."""
+    fmt = _FORMATS.get(path.suffix.lower()) or guess_format(str(path)) or "turtle"
+    try:
+        if fmt in _QUAD_FORMATS:
+            graph = Graph()
+            for s, p, o, _ in Dataset().parse(path, format=fmt).quads():
+                graph.add((s, p, o))
+            return graph
+        return Graph().parse(path, format=fmt)
+    except Exception as exc:  # rdflib raises many kinds of errors for bad syntax
+        raise _syntax_error(path, exc) from exc
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """The RDF files at the given paths (folders are searched recursively)."""
+    files: list[Path] = []
+    for path in paths:
+        try:
+            found = rdf_files(Path(path))
+        except DatasetError as exc:
+            raise InputError(str(exc).replace(str(path), display(Path(path)), 1)) from exc
+        if not found:
+            raise InputError(f"{display(Path(path))}: no RDF files in this folder")
+        for file in found:
+            if file not in files:
+                files.append(file)
+    return files
+
+
+@dataclass
+class LoadedFiles:
+    """The union of some files, and which files describe each node."""
+
+    graph: Graph = field(default_factory=Graph)
+    subject_in: dict[Node, list[str]] = field(default_factory=lambda: defaultdict(list))
+    object_in: dict[Node, list[str]] = field(default_factory=lambda: defaultdict(list))
+    count: int = 0
+
+    def add(self, path: Path) -> None:
+        part = parse_file(path)
+        name = display(path)
+        for subject in set(part.subjects()):
+            self.subject_in[subject].append(name)
+        for obj in set(part.objects()):
+            self.object_in[obj].append(name)
+        self.graph += part
+        self.count += 1
+
+    def files_of(self) -> dict[Node, list[str]]:
+        """The files in which each node is a subject, or else those that mention it."""
+        return {**self.object_in, **self.subject_in}
+
+
+def load(paths: Iterable[Path]) -> LoadedFiles:
+    loaded = LoadedFiles()
+    for path in expand(paths):
+        loaded.add(path)
+    return loaded
+
+
+@dataclass
+class Outcome:
+    """What a validation run found."""
+
+    conforms: bool
+    results: Graph
+    rows: list[Violation]
+    data_files: int
+
+
+def validate(
+    data_paths: Sequence[Path],
+    shape_paths: Sequence[Path] | None = None,
+    ontology_paths: Sequence[Path] | None = None,
+) -> Outcome:
+    """Validate the data files against the shapes, with the ontology mixed in."""
+    data = load(data_paths)
+    shapes = load(shape_paths or [SHAPES_DIR]).graph
+    ontology = load(ontology_paths or [ONTOLOGY_DIR])
+    conforms, results, _ = pyshacl.validate(
+        data.graph,
+        shacl_graph=shapes,
+        ont_graph=ontology.graph,
+        inference=INFERENCE,
+        advanced=True,
+        inplace=True,  # keep blank-node ids, so that results map back to files
+    )
+    files_of = {**ontology.files_of(), **data.files_of()}
+    rows = violations(results, files_of)
+    return Outcome(bool(conforms), results, rows, data.count)
+
+
+def run_validate(
+    paths: Sequence[Path] | None,
+    fmt: str = "text",
+    shapes: Sequence[Path] | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    """The ``accord validate`` command: print a report and return the exit status."""
+    targets = list(paths) if paths else [DATA_DIR]
+    try:
+        outcome = validate(targets, shapes)
+    except InputError as exc:
+        print(f"accord validate: {exc}", file=sys.stderr)
+        return UNREADABLE
+    except ReportableRuntimeError as exc:
+        print(f"accord validate: the shapes cannot be used: {exc}", file=sys.stderr)
+        return UNREADABLE
+    if fmt == "json":
+        out.write(format_json(outcome.rows))
+    elif fmt == "turtle":
+        out.write(format_turtle(outcome.results))
+    else:
+        checked = ", ".join(display(Path(p)) for p in targets)
+        out.write(format_text(outcome.rows, checked, outcome.data_files))
+    return CONFORMS if outcome.conforms else DOES_NOT_CONFORM
+
+
+def validate_graph(
+    data_graph: Graph, shapes_graph: Graph | None = None, ont_graph: Graph | None = None
+) -> tuple[bool, Graph, str]:
+    """Validate an in-memory graph (not files) as ``validate`` does: the shapes (default
+    ``shapes/``), the ontology mixed in (default ``ontology/``), no inference, SHACL-SPARQL
+    on.  Returns (conforms, the pySHACL results graph, pySHACL's text report).  The data
+    graph is changed in place (the ontology is mixed into it): pass a copy to keep it."""
+    shapes = shapes_graph if shapes_graph is not None else load([SHAPES_DIR]).graph
+    ontology = ont_graph if ont_graph is not None else load([ONTOLOGY_DIR]).graph
+    conforms, results, text = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference=INFERENCE,
+        advanced=True,
+        inplace=True,
+    )
+    return bool(conforms), results, str(text)

@@ -1,0 +1,92 @@
+"""One prefix map: every Turtle file in the repository binds each prefix it declares to
+the IRI that ``app/namespaces.PREFIXES`` gives it, and uses no other name for one of
+those IRIs.  The SHACL-SPARQL prefix declarations (``sh:declare``) follow the same map."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from app import PROJECT_ROOT
+from app.namespaces import PREFIXES
+
+SKIP_DIRS = {".git", ".venv", "node_modules", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
+SKIP_PATHS = {PROJECT_ROOT / "app" / "static" / "vendor"}
+_DECLARATION = re.compile(
+    r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.MULTILINE | re.IGNORECASE
+)
+
+
+def _turtle_files() -> list[Path]:
+    found = []
+    for path in PROJECT_ROOT.rglob("*"):
+        if path.suffix.lower() not in {".ttl", ".trig"} or not path.is_file():
+            continue
+        relative = path.relative_to(PROJECT_ROOT)
+        if SKIP_DIRS & set(relative.parts) or any(p in path.parents for p in SKIP_PATHS):
+            continue
+        found.append(path)
+    return sorted(found)
+
+
+def problems(text: str) -> list[str]:
+    """What is wrong with the prefix declarations of a Turtle text."""
+    names = {iri: name for name, iri in PREFIXES.items()}
+    found = []
+    for name, iri in _DECLARATION.findall(text):
+        name = name or "(empty prefix)"
+        if PREFIXES.get(name) == iri:
+            continue
+        if iri in names:
+            found.append(f"{name}: <{iri}> should be {names[iri]}:")
+        elif name in PREFIXES:
+            found.append(f"{name}: is bound to <{iri}>, not <{PREFIXES[name]}>")
+        else:
+            found.append(f"{name}: <{iri}> is not in app/namespaces.PREFIXES")
+    return found
+
+
+FILES = _turtle_files()
+
+
+def test_the_repository_has_turtle_files_in_each_folder() -> None:
+    folders = {p.relative_to(PROJECT_ROOT).parts[0] for p in FILES}
+    assert {"ontology", "shapes", "data", "tests"} <= folders
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_file_uses_the_project_prefixes(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert _DECLARATION.search(text), "declares no prefix"
+    assert problems(text) == []
+
+
+def test_shacl_prefix_declarations_use_the_project_prefixes() -> None:
+    graph = Graph()
+    for path in sorted((PROJECT_ROOT / "shapes").glob("*.ttl")):
+        graph.parse(path)
+    declared = {
+        str(graph.value(d, SH.prefix)): str(graph.value(d, SH.namespace))
+        for d in graph.objects(None, SH.declare)
+    }
+    assert declared
+    assert {p: iri for p, iri in declared.items() if PREFIXES.get(p) != iri} == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("@prefix accord: <https://w3id.org/accord/ontology#> .", []),
+        ("PREFIX accord: <https://w3id.org/accord/ontology#>", []),
+        ("@prefix acc: <https://w3id.org/accord/ontology#> .", ["acc: <https://w3id.org/accord/ontology#> should be accord:"]),
+        ("@prefix schema: <http://schema.org/> .", ["schema: is bound to <http://schema.org/>, not <https://schema.org/>"]),
+        ("@prefix ex: <http://example.org/> .", ["ex: <http://example.org/> is not in app/namespaces.PREFIXES"]),
+        ("@prefix : <http://example.org/> .", ["(empty prefix): <http://example.org/> is not in app/namespaces.PREFIXES"]),
+    ],
+)  # fmt: skip
+def test_problems_are_found(text: str, expected: list[str]) -> None:
+    assert problems(text) == expected
