@@ -1,0 +1,151 @@
+"""Dereferencing minted IRIs: 303 from the thing to a document chosen by Accept (with
+q-values) or by extension, each document in its syntax and about its IRI."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import URIRef
+
+from tests.linked_data.conftest import ACCORD, CONCEPT, GRAPH, ID, ONTOLOGY, parse_rdf
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+#: (server path, canonical IRI, a statement the document must hold as (s, p) or None)
+RESOURCES = [
+    ("/id/FR", ID + "FR", (ID + "FR", "http://www.w3.org/2000/01/rdf-schema#label")),
+    (
+        "/id/paris-declaration-2026",
+        ID + "paris-declaration-2026",
+        (ID + "paris-declaration-2026", ACCORD + "hasVersion"),
+    ),
+    (
+        "/concept/Ceasefire",
+        CONCEPT + "Ceasefire",
+        (CONCEPT + "Ceasefire", "http://www.w3.org/2004/02/skos/core#prefLabel"),
+    ),
+    (
+        "/graph/data/paris-summit-2026-01-06",
+        GRAPH + "data/paris-summit-2026-01-06",
+        (ID + "paris-declaration-2026", ACCORD + "issuedBy"),
+    ),
+    ("/ontology", ONTOLOGY, (ACCORD + "State", "http://www.w3.org/2000/01/rdf-schema#label")),
+]
+
+#: (Accept header, the document extension it must get)
+ACCEPTS = [
+    ("text/turtle", "ttl"),
+    ("application/ld+json", "jsonld"),
+    ("application/n-triples", "nt"),
+    ("application/rdf+xml", "rdf"),
+    ("text/html", "html"),
+    (BROWSER, "html"),
+    ("*/*", "ttl"),
+    (None, "ttl"),
+    ("text/turtle;q=0.5, application/ld+json", "jsonld"),
+    ("application/ld+json;q=0.2, application/n-triples;q=0.9, text/html;q=0.1", "nt"),
+    ("application/json", "jsonld"),
+    ("application/xml", "rdf"),
+    ("text/*", "ttl"),
+    ("text/html;q=0, */*;q=0.1", "ttl"),
+]
+
+MEDIA = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+    "html": "text/html",
+}
+
+
+@pytest.mark.parametrize(("path", "iri", "statement"), RESOURCES, ids=[r[0] for r in RESOURCES])
+@pytest.mark.parametrize(("accept", "ext"), ACCEPTS, ids=[str(a[0]) for a in ACCEPTS])
+def test_thing_redirects_to_the_negotiated_document(
+    client: TestClient,
+    path: str,
+    iri: str,
+    statement: tuple[str, str],
+    accept: str | None,
+    ext: str,
+) -> None:
+    headers = {"Accept": accept} if accept is not None else {}
+    r = client.get(path, headers=headers, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"{path}.{ext}"
+    assert "accept" in r.headers["vary"].lower()
+
+    doc = client.get(r.headers["location"])
+    assert doc.status_code == 200
+    assert doc.headers["content-type"].split(";")[0] == MEDIA[ext]
+    if ext == "html":
+        assert f"<code>{iri}</code>" in doc.text
+    else:
+        g = parse_rdf(doc.content, MEDIA[ext])
+        s, p = statement
+        assert (URIRef(s), URIRef(p), None) in g, f"{path}.{ext} lacks <{s}> <{p}>"
+
+
+@pytest.mark.parametrize("ext", ["ttl", "jsonld", "nt", "rdf"])
+@pytest.mark.parametrize("path", [r[0] for r in RESOURCES])
+def test_every_rdf_document_of_a_resource_holds_the_same_graph(
+    client: TestClient, path: str, ext: str
+) -> None:
+    from rdflib.compare import isomorphic
+
+    reference = parse_rdf(client.get(f"{path}.ttl").content, "text/turtle")
+    other = client.get(f"{path}.{ext}")
+    assert other.status_code == 200
+    assert isomorphic(reference, parse_rdf(other.content, MEDIA[ext]))
+    assert len(reference) > 0
+
+
+def test_unacceptable_media_type_is_406_naming_the_offers(client: TestClient) -> None:
+    r = client.get("/id/FR", headers={"Accept": "image/png"}, follow_redirects=False)
+    assert r.status_code == 406
+    assert "text/turtle" in r.text and "text/html" in r.text
+
+
+def test_query_string_survives_the_redirect(client: TestClient) -> None:
+    r = client.get("/id/SE?on=2026-01-07", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert r.headers["location"] == "/id/SE.html?on=2026-01-07"
+
+
+def test_an_iri_ending_like_an_extension_is_not_split_when_it_exists(client: TestClient) -> None:
+    # /id/FR.ttl is FR as Turtle because <id/FR.ttl> is not in the dataset ...
+    assert client.get("/id/FR.ttl").headers["content-type"].startswith("text/turtle")
+    # ... and an unknown extension is part of an (unknown) IRI, not a format.
+    assert client.get("/id/FR.xyz").status_code == 404
+
+
+def test_canonical_iris_stay_canonical_whatever_host_serves_them(client: TestClient) -> None:
+    r = client.get("/id/FR.nt", headers={"Host": "accord.example.org"})
+    assert b"<https://w3id.org/accord/id/FR>" in r.content
+    assert b"accord.example.org" not in r.content
+
+
+def test_ontology_version_iri_redirects_to_the_ontology(client: TestClient) -> None:
+    r = client.get("/ontology/0.1.0", headers={"Accept": "text/turtle"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/ontology.ttl"
+    assert (
+        client.get("/ontology/0.1.0.rdf", follow_redirects=False).headers["location"]
+        == "/ontology.rdf"
+    )
+
+
+def test_shapes_namespace_resolves_too(client: TestClient) -> None:
+    r = client.get("/shapes.ttl")
+    assert r.status_code == 200
+    g = parse_rdf(r.content, "text/turtle")
+    shapes = {str(s) for s in g.subjects() if str(s).startswith("https://w3id.org/accord/shapes#")}
+    assert shapes, "no shape in the shapes document"
+
+
+def test_graph_document_holds_exactly_the_graph(client: TestClient, bundled_app) -> None:  # type: ignore[no-untyped-def]
+    iri = GRAPH + "data/reference/states-and-organisations"
+    g = parse_rdf(
+        client.get("/graph/data/reference/states-and-organisations.nt").content,
+        "application/n-triples",
+    )
+    assert len(g) == bundled_app.state.store.graph_sizes()[iri]
