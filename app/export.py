@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -268,5 +269,19 @@ def run_export(
         stdout.write(data)
         stdout.flush()
     else:
-        out.write_bytes(gzipped(data) if out.suffix == ".gz" else data)
+        write_atomically(out, gzipped(data) if out.suffix == ".gz" else data)
     return 0
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old file or the new one, never
+    a partial one: a temporary file beside it, fsynced, then renamed over it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -50,8 +50,9 @@ def _count(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=XSD_INTEGER)
 
 
-def describe(endpoint_url: str, store: Store) -> list[ox.Triple]:
-    """The triples describing the endpoint at ``endpoint_url`` over ``store``."""
+def describe(endpoint_url: str, store: Store, updates: bool = False) -> list[ox.Triple]:
+    """The triples describing the endpoint at ``endpoint_url`` over ``store``; with
+    ``updates``, it also advertises SPARQL 1.1 Update."""
     service = ox.NamedNode(endpoint_url)
     # Blank nodes with fixed labels: the same server describes itself byte for byte the same.
     dataset, default_graph = ox.BlankNode("dataset"), ox.BlankNode("defaultGraph")
@@ -64,6 +65,7 @@ def describe(endpoint_url: str, store: Store) -> list[ox.Triple]:
         ox.Triple(service, RDF_TYPE, _sd("Service")),
         ox.Triple(service, _sd("endpoint"), service),
         ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+        *([ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update"))] if updates else []),
         ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(service, _sd("defaultEntailmentRegime"), simple),
         ox.Triple(service, ox.NamedNode(DCTERMS + "title"), ox.Literal("Accord SPARQL endpoint")),
