@@ -1,4 +1,4 @@
-"""The ``accord`` command: serve the graph, validate data."""
+"""The ``accord`` command: serve the graph, validate data, load an external store."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def _graph_arg(value: str) -> tuple[str, Path]:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.auth import InsecureSettings
     from app.dataset import DatasetError
     from app.errors import DataLoadError
     from app.main import create_app
@@ -24,20 +25,41 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings().model_copy(
         update={"paths": args.paths, "named_paths": dict(args.graph or [])}
+        | ({"store": args.store} if args.store is not None else {})
     )
     try:
         application = create_app(settings)
-    except (DatasetError, DataLoadError) as exc:
+    except (DatasetError, DataLoadError, InsecureSettings) as exc:
         print(f"accord serve: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(application, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 
+def _load(args: argparse.Namespace) -> int:
+    from app.load import load_command
+
+    return load_command(args.store, args.paths, dict(args.graph or []), sys.stdout, sys.stderr)
+
+
 def _validate(args: argparse.Namespace) -> int:
     from app.validation import run_validate
 
     return run_validate(args.paths, fmt=args.format, shapes=args.shapes, out=sys.stdout)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from app.export import run_export
+
+    return run_export(
+        args.paths, dict(args.graph or []), args.format, args.out, sys.stdout.buffer, sys.stderr
+    )
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from app.diff import run_diff
+
+    return run_diff(args.old, args.new, args.format, sys.stdout, sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +115,69 @@ def build_parser() -> argparse.ArgumentParser:
         "--shapes", type=Path, action="append", help="shapes file or folder (default: shapes/)"
     )
     validate.set_defaults(func=_validate)
+
+    load = sub.add_parser(
+        "load",
+        help="publish the graph to an external SPARQL 1.1 store (one named graph per file)",
+        description="Publish RDF files to an external SPARQL 1.1 store as named graphs "
+        "(Graph Store Protocol PUT into staging graphs, then one SPARQL Update moves them "
+        "in place). Credentials and endpoints: ACCORD_STORE_USER, ACCORD_STORE_PASSWORD, "
+        "ACCORD_STORE_UPDATE_URL, ACCORD_STORE_GSP_URL. Exit status: 0 published and "
+        "checked, 1 not (the report says what the store holds), 2 bad input.",
+    )
+    load.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="RDF files or folders (default: the bundled ontology, shapes and data)",
+    )
+    load.add_argument(
+        "--store",
+        default=None,
+        help="the store's query endpoint, sparql+http(s)://host:port/path (default: ACCORD_STORE)",
+    )
+    load.add_argument(
+        "--graph",
+        action="append",
+        type=_graph_arg,
+        metavar="IRI=PATH",
+        help="publish the file at PATH as the named graph IRI (repeatable)",
+    )
+    load.set_defaults(func=_load)
+
+    export = sub.add_parser(
+        "export",
+        help="write the whole dataset in one RDF format (reproducible, byte for byte)",
+        description="Export the dataset. nq and trig keep the named graphs; ttl, nt, rdf "
+        "and jsonld hold their union. The same data gives the same bytes.",
+    )
+    export.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="RDF files or folders (default: bundled)",
+    )
+    export.add_argument(
+        "--format", choices=["ttl", "nt", "nq", "trig", "jsonld", "rdf"], default="ttl"
+    )
+    export.add_argument("--out", type=Path, help="output file (.gz: gzipped); default: stdout")
+    export.add_argument(
+        "--graph", action="append", type=_graph_arg, metavar="IRI=PATH", help="named graph file"
+    )
+    export.set_defaults(func=_export)
+
+    diff = sub.add_parser(
+        "diff",
+        help="list the statements added and removed between two versions, by resource",
+        description="Compare two versions of a dataset (RDF files, .gz dumps or folders). "
+        "Exit status 0 (with or without differences); 2 if an input cannot be read.",
+    )
+    diff.add_argument("old", type=Path, metavar="OLD")
+    diff.add_argument("new", type=Path, metavar="NEW")
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    diff.set_defaults(func=_diff)
     return parser
 
 

@@ -7,8 +7,12 @@ all graphs as their default graph unless the request names the default graph.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import logging
+import os
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +24,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.term import Identifier
 
 from app.dataset import QUAD_FORMATS, GraphFile, dataset_version
-from app.errors import DataLoadError, QuerySyntaxError
+from app.errors import BadRequest, DataLoadError, QuerySyntaxError
 from app.namespaces import PREFIXES
 
 ResultKind = Literal["solutions", "boolean", "graph"]
@@ -65,6 +69,58 @@ class Store(Protocol):
     def graph_sizes(self) -> dict[str, int]: ...
 
     def select(self, sparql: str) -> list[dict[str, Identifier]]: ...
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one write does: quads removed and added, named graphs created and dropped.
+
+    It is worked out before anything is written (a SPARQL Update runs on a copy of the
+    store; an upload is parsed), validated, then applied in one transaction."""
+
+    removed: tuple[ox.Quad, ...] = ()
+    added: tuple[ox.Quad, ...] = ()
+    created: tuple[str, ...] = ()  # named graphs that come to exist (perhaps empty)
+    dropped: tuple[str, ...] = ()  # named graphs that cease to exist
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.added or self.created or self.dropped)
+
+    def graphs(self) -> set[str | None]:
+        """The graphs the change touches; None is the default graph."""
+        touched: set[str | None] = {*self.created, *self.dropped}
+        for q in (*self.removed, *self.added):
+            touched.add(None if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value)
+        return touched
+
+    def digest(self) -> str:
+        """A hash of the change (blank nodes by their store labels)."""
+        lines = sorted(
+            [f"-{q}" for q in self.removed]
+            + [f"+{q}" for q in self.added]
+            + [f"c{g}" for g in self.created]
+            + [f"d{g}" for g in self.dropped]
+        )
+        return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+class WritableStore(Store, Protocol):
+    """A store Accord can write to: plan a change without touching the data, then
+    apply it in one transaction (see app/writes.py)."""
+
+    def has_graph(self, graph: str | None) -> bool: ...
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]: ...
+
+    def quads(self) -> Iterator[ox.Quad]: ...
+
+    def quads_matching(
+        self, subject: object = None, predicate: object = None, obj: object = None
+    ) -> Iterator[ox.Quad]: ...
+
+    def plan_update(self, sparql: str, *, base_iri: str | None = None) -> Change: ...
+
+    def apply(self, change: Change, version: str) -> None: ...
 
 
 @dataclass
@@ -124,20 +180,139 @@ def _graph_node(iri: str) -> ox.NamedNode | ox.DefaultGraph:
 
 
 class OxigraphStore:
-    """The embedded store: pyoxigraph, in memory or on disk."""
+    """The embedded store: pyoxigraph, in memory or on disk.
+
+    On disk (``path`` given) the store keeps ``accord-store.json`` beside its data: the
+    dataset version it holds, its graphs, and the size and mtime of each file.  Opening
+    the folder again with the same files reuses the data without parsing anything
+    (with unchanged sizes and mtimes, without even hashing the files); other files
+    replace what it holds.  ``read_only=True`` opens a store that already holds the
+    files without taking its lock, so several worker processes can share it.
+
+    Writes (``apply``) are transactions of Oxigraph.  Once an on-disk store has taken a
+    write its marker says so (``writes``), and from then on it is the record: it is
+    opened as it is, never reloaded from the files.
+    """
+
+    #: The file in an on-disk store's folder that records which dataset it holds.
+    MARKER = "accord-store.json"
+    #: Files at least this big go through the bulk loader (parallel, low memory).
+    BULK_LOAD_BYTES = 8 * 1024 * 1024
 
     def __init__(
         self,
         files: Iterable[GraphFile] = (),
         path: Path | None = None,
         prefixes: dict[str, str] | None = None,
+        read_only: bool = False,
     ) -> None:
-        self._store = ox.Store(str(path)) if path else ox.Store()
         self.files = list(files)
         self.prefixes = dict(prefixes or PREFIXES)
-        for gf in self.files:
-            self._load(gf)
-        self.version = dataset_version(self.files)
+        self.reused = False  # True when an on-disk store already held the dataset
+        self.path = Path(path) if path is not None else None
+        self.writes = 0  # writes applied to this store since it was loaded from files
+        if path is None:
+            if read_only:
+                raise ValueError("read_only needs the path of an on-disk store")
+            self._store = ox.Store()
+            for gf in self.files:
+                self._load(gf)
+            self.version = dataset_version(self.files)
+            return
+        path = Path(path)
+        marker_path = path / self.MARKER
+        try:
+            marker = json.loads(marker_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            marker = None
+        if isinstance(marker, dict) and (marker.get("writes") or marker.get("pending")):
+            self._open_written(marker_path, marker, read_only)
+            return
+        stats = [
+            [gf.graph, str(gf.path.resolve()), st.st_size, st.st_mtime_ns]
+            for gf in self.files
+            for st in [gf.path.stat()]
+        ]
+        graphs = sorted({gf.graph for gf in self.files})
+        same_files = isinstance(marker, dict) and marker.get("files") == stats
+        self.version = marker["version"] if same_files else dataset_version(self.files)
+        held = (
+            isinstance(marker, dict)
+            and marker.get("version") == self.version
+            and marker.get("graphs") == graphs
+        )
+        try:
+            if read_only:
+                if not held:
+                    holds = (
+                        f"version {marker.get('version')}"
+                        if isinstance(marker, dict)
+                        else "no Accord dataset"
+                    )
+                    raise DataLoadError(
+                        f"{path}: the on-disk store holds {holds}, not version {self.version} "
+                        "of the given files; open it once writable to load them"
+                    )
+                self._store = _open_read_only(path)
+            else:
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise DataLoadError(f"{path}: cannot open the on-disk store: {exc}") from exc
+        self.reused = held
+        if read_only or (held and same_files):
+            return
+        if not held:
+            if marker is None and next(iter(self._store), None) is not None:
+                raise DataLoadError(
+                    f"{path}: this store holds data that Accord did not load (no {self.MARKER}); "
+                    "give an empty or new folder"
+                )
+            # Until the load is done the marker names no version, so a load cut short
+            # is redone at the next start.
+            self._write_marker(marker_path, {"version": None, "graphs": [], "files": []})
+            self._store.clear()
+            for gf in self.files:
+                self._load(gf)
+            self._store.flush()
+        self._write_marker(marker_path, {"version": self.version, "graphs": graphs, "files": stats})
+
+    @staticmethod
+    def _write_marker(marker_path: Path, content: dict[str, object]) -> None:
+        tmp = marker_path.with_name(marker_path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(json.dumps(content, indent=1))
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(marker_path)
+        _fsync_dir(marker_path.parent)
+
+    def _open_written(self, marker_path: Path, marker: dict[str, object], read_only: bool) -> None:
+        """Open a store that has taken writes, as it is (the files do not replace it)."""
+        path = marker_path.parent
+        pending = marker.get("pending")
+        # A write cut short after its marker said "pending" may or may not have landed:
+        # name the data by the pending version, so a changed store never keeps its old one.
+        self.version = str(pending or marker["version"])
+        self.writes = int(marker.get("writes") or 1)  # type: ignore[call-overload]
+        try:
+            self._store = _open_read_only(path) if read_only else ox.Store(str(path))
+        except OSError as exc:
+            raise DataLoadError(f"{path}: cannot open the on-disk store: {exc}") from exc
+        self.reused = True
+        stats = [
+            [gf.graph, str(gf.path.resolve()), st.st_size, st.st_mtime_ns]
+            for gf in self.files
+            for st in [gf.path.stat()]
+        ]
+        if stats != marker.get("files"):
+            logging.getLogger("accord").warning(
+                "%s has taken %d writes, so it is served as it is; the files it was loaded "
+                "from have changed since (start from a new folder to load them)",
+                path,
+                self.writes,
+            )
+        if pending and not read_only:
+            self._write_marker(marker_path, {**marker, "version": self.version, "pending": None})
 
     def _load(self, gf: GraphFile) -> None:
         kwargs: dict[str, object] = {
@@ -147,8 +322,14 @@ class OxigraphStore:
         }
         if gf.format not in QUAD_FORMATS:
             kwargs["to_graph"] = ox.NamedNode(gf.graph)
+        # The bulk loader parses in parallel without holding the file in memory, but is
+        # not transactional: a syntax error leaves part of the file loaded.
+        bulk = gf.path.stat().st_size >= self.BULK_LOAD_BYTES
         try:
-            self._store.load(**kwargs)  # type: ignore[arg-type]
+            if bulk:
+                self._store.bulk_load(**kwargs)  # type: ignore[arg-type]
+            else:
+                self._store.load(**kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise DataLoadError(f"{gf.path}: {exc}") from exc
 
@@ -195,6 +376,161 @@ class OxigraphStore:
 
     def quads(self) -> Iterator[ox.Quad]:
         return iter(self._store)
+
+    # --- writes (app/writes.py validates and logs them) ---------------------------------
+
+    def has_graph(self, graph: str | None) -> bool:
+        """Whether the named graph exists (perhaps empty); the default graph always does."""
+        return graph is None or self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def quads_matching(
+        self, subject: object = None, predicate: object = None, obj: object = None
+    ) -> Iterator[ox.Quad]:
+        """The quads, in any graph, with these terms (None matches anything)."""
+        return iter(self._store.quads_for_pattern(subject, predicate, obj, None))  # type: ignore[arg-type]
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        """The quads of one graph (None: the store's own default graph)."""
+        node = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        return list(self._store.quads_for_pattern(None, None, None, node))
+
+    def plan_update(self, sparql: str, *, base_iri: str | None = None) -> Change:
+        """What a SPARQL Update would change, worked out on an in-memory copy.
+
+        Raises ``QuerySyntaxError`` (it does not parse) or ``BadRequest`` (an operation
+        fails, e.g. DROP of a missing graph without SILENT); the store is never touched."""
+        before = set(self._store)
+        graphs_before = set(self._store.named_graphs())
+        copy = ox.Store()
+        copy.extend(before)
+        for graph in graphs_before:
+            copy.add_graph(graph)
+        try:
+            copy.update(sparql, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"malformed SPARQL Update: {exc}") from exc
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise BadRequest(f"the update failed, so nothing was changed: {exc}") from exc
+        after = set(copy)
+        graphs_after = set(copy.named_graphs())
+        return Change(
+            removed=tuple(before - after),
+            added=tuple(after - before),
+            # Graph names that are blank nodes (from a TriG file) cannot be named in SPARQL:
+            # their quads are removed or added all the same.
+            created=tuple(sorted(_iris(graphs_after - graphs_before))),
+            dropped=tuple(sorted(_iris(graphs_before - graphs_after))),
+        )
+
+    def apply(self, change: Change, version: str) -> None:
+        """Apply a change in one Oxigraph transaction and name the result ``version``.
+
+        On disk the marker first records the pending version, then the store is flushed
+        and the marker records the new version: a crash in between leaves the data
+        entirely before or entirely after the change, named by the pending version."""
+        marker_path = self.path / self.MARKER if self.path else None
+        marker: dict[str, object] = {}
+        if marker_path is not None:
+            marker = json.loads(marker_path.read_text(encoding="utf-8"))
+            # From here on the store may hold a write: it counts as written (the record).
+            self._write_marker(
+                marker_path, {**marker, "pending": version, "writes": self.writes + 1}
+            )
+        text, functions = _commit_update(change)
+        try:
+            if text:
+                self._store.update(text, custom_functions=functions)  # type: ignore[arg-type]
+        except BaseException:
+            if marker_path is not None:
+                self._write_marker(marker_path, marker)
+            raise
+        self.writes += 1
+        if marker_path is not None:
+            self._store.flush()
+            self._write_marker(
+                marker_path, {**marker, "version": version, "pending": None, "writes": self.writes}
+            )
+        self.version = version
+
+
+_TERM_FUNCTIONS = {part: ox.NamedNode(f"urn:accord:commit:{part}") for part in "spog"}
+
+
+def _commit_update(change: Change) -> tuple[str, dict[ox.NamedNode, object]]:
+    """One SPARQL Update that applies ``change`` (a single transaction).
+
+    SPARQL cannot name an existing blank node, so the quads are handed to the update by
+    index: custom functions return the terms of quad ``?i``, and a template variable
+    bound to a blank node writes that very node (only template blank nodes are fresh)."""
+    quads = [*change.removed, *change.added]
+
+    def part(name: str) -> object:
+        return lambda i: getattr(quads[int(i.value)], name)
+
+    functions: dict[ox.NamedNode, object] = {
+        _TERM_FUNCTIONS["s"]: part("subject"),
+        _TERM_FUNCTIONS["p"]: part("predicate"),
+        _TERM_FUNCTIONS["o"]: part("object"),
+        _TERM_FUNCTIONS["g"]: part("graph_name"),
+    }
+
+    def op(verb: str, start: int, selected: Iterable[ox.Quad], default: bool) -> str | None:
+        indices = [
+            str(start + n)
+            for n, q in enumerate(selected)
+            if isinstance(q.graph_name, ox.DefaultGraph) is default
+        ]
+        if not indices:
+            return None
+        parts = "spo" if default else "spog"
+        binds = " ".join(f"BIND(<{_TERM_FUNCTIONS[x].value}>(?i) AS ?{x})" for x in parts)
+        template = "?s ?p ?o" if default else "GRAPH ?g { ?s ?p ?o }"
+        return f"{verb} {{ {template} }} WHERE {{ VALUES ?i {{ {' '.join(indices)} }} {binds} }}"
+
+    n = len(change.removed)
+    ops = [
+        op("DELETE", 0, change.removed, True),
+        op("DELETE", 0, change.removed, False),
+        *(f"DROP SILENT GRAPH <{g}>" for g in change.dropped),
+        *(f"CREATE SILENT GRAPH <{g}>" for g in change.created),
+        op("INSERT", n, change.added, True),
+        op("INSERT", n, change.added, False),
+    ]
+    return " ;\n".join(o for o in ops if o), functions
+
+
+def _open_read_only(path: Path, attempts: int = 20) -> ox.Store:
+    """Open an on-disk store read-only while its writer may be flushing or compacting.
+
+    RocksDB reads the list of table files, then opens them: a compaction in between
+    deletes one, and the open fails with "Corruption: ... No such file or directory"
+    (a RuntimeError).  The files are in place again at once, so the open is retried."""
+    for attempt in range(attempts):
+        try:
+            return ox.Store.read_only(str(path))
+        except RuntimeError as exc:
+            if "No such file" not in str(exc) or attempt == attempts - 1:
+                raise OSError(f"cannot open the store read-only: {exc}") from exc
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _iris(nodes: Iterable[object]) -> list[str]:
+    return [n.value for n in nodes if isinstance(n, ox.NamedNode)]
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _json_term(value: dict[str, str]) -> Identifier:

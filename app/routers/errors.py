@@ -20,7 +20,10 @@ _TITLES = {
     403: "Forbidden",
     404: "Not Found",
     406: "Not Acceptable",
+    413: "Content Too Large",
     415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     501: "Not Implemented",
     502: "Bad Gateway",
@@ -39,9 +42,15 @@ def error_response(request: Request, status: int, message: str) -> Response:
 
 async def _accord_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status", HTTP_500_INTERNAL_SERVER_ERROR)
-    if status >= 500:
+    reason = getattr(exc, "reason", None)  # set on expected refusals (timeout, busy...)
+    if status >= 500 and not reason:
         logger.error("%s on %s %s", exc, request.method, request.url.path, exc_info=exc)
-    return error_response(request, status, str(exc))
+    metrics = getattr(request.app.state, "metrics", None)
+    if reason and metrics is not None:
+        metrics.reject(reason)  # refusals by reason, for /metrics
+    response = error_response(request, status, str(exc))
+    response.headers.update(getattr(exc, "headers", None) or {})  # e.g. Retry-After
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

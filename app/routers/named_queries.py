@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.catalogue import NamedQuery, load_catalogue
-from app.deps import SettingsDep, StoreDep
+from app.deps import SettingsDep
 from app.errors import BadRequest, NotFound
+from app.executor import get_executor
 from app.negotiation import choose
 from app.protocol import parse_bool
 from app.routers.sparql import (
@@ -100,7 +101,6 @@ def list_queries(request: Request, catalogue: CatalogueDep, format: FormatParam 
 async def run_named_query(
     name: str,
     request: Request,
-    store: StoreDep,
     settings: SettingsDep,
     catalogue: CatalogueDep,
     format: FormatParam = None,
@@ -120,7 +120,8 @@ async def run_named_query(
     text = query.bind(values)
     return await run_in_threadpool(
         query_response,
-        store,
+        get_executor(request),
+        request,
         text,
         accept=request.headers.get("accept"),
         fmt=format,

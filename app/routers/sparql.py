@@ -4,28 +4,33 @@ GET with ``query``, POST URL-encoded or ``application/sparql-query``: the query 
 over the store (the union of all graphs by default, or the dataset of
 ``default-graph-uri``/``named-graph-uri``, or the query's own FROM/FROM NAMED) and the
 answer is negotiated (``app.negotiation``).  GET without a query answers the Service
-Description.  Updates are refused (403) unless enabled, and not implemented yet (501).
+Description.  Updates are refused (403) unless enabled; enabled, they need the write
+token and go through the writer (app.writes: validated, one transaction, logged).
 Request reading is in ``app.protocol``; this module runs and answers.
 """
 
 from __future__ import annotations
 
-import traceback
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app import service_description
+from app import guard, service_description
+from app.access_log import query_hash
 from app.deps import SettingsDep, StoreDep
-from app.errors import Forbidden, QuerySyntaxError
-from app.labels import with_labels
+from app.errors import Forbidden
+from app.executor import Executor, get_executor
+from app.guard import check_query
 from app.negotiation import OFFERS, choose, content_type
 from app.protocol import FORM, QUERY, UPDATE, SparqlRequest, check_update, parse_request
+from app.routers.graph_store import write_request
 from app.settings import Settings
 from app.sparql_text import dataset_clauses
 from app.store import Store
+from app.worker import QueryJob
+from app.writes import Writer
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -45,7 +50,8 @@ RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
         "description": "SELECT/ASK: SPARQL results (JSON, XML, CSV, TSV). CONSTRUCT/DESCRIBE: "
         "RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML). Without a query (GET): "
-        "the SPARQL Service Description, in RDF.",
+        "the SPARQL Service Description, in RDF. A SPARQL Update (enabled, with the "
+        "write token): committed, and a plain-text summary.",
         "content": {t: {"schema": {"type": "string"}} for t in RESULT_TYPES},
     },
     303: {
@@ -58,7 +64,11 @@ RESPONSES: dict[int | str, dict[str, object]] = {
         "description": "POST with a Content-Type other than "
         f"{FORM}, {QUERY} or {UPDATE}, or a charset other than UTF-8."
     },
-    501: {"description": "A SPARQL Update, when updates are enabled: not implemented yet."},
+    401: {"description": "A SPARQL Update without the bearer write token."},
+    422: {
+        "description": "A SPARQL Update after which the data would not conform to the "
+        "SHACL shapes: the report (text, Turtle or JSON); nothing was changed."
+    },
 }
 
 QueryParam = Annotated[
@@ -188,12 +198,13 @@ async def handle(request: Request, store: Store, settings: Settings) -> Response
     head = request.method == "HEAD"
     accept = request.headers.get("accept")
     if req.operation == "update":
-        return update_response(req, settings)
+        return await update_response(request, req, settings)
     if req.operation == "description":
         return await run_in_threadpool(description_response, request, store, settings, req, head)
     return await run_in_threadpool(
         query_response,
-        store,
+        get_executor(request),
+        request,
         req.text or "",
         accept=accept,
         fmt=req.format,
@@ -206,7 +217,8 @@ async def handle(request: Request, store: Store, settings: Settings) -> Response
 
 
 def query_response(
-    store: Store,
+    executor: Executor,
+    request: Request,
     text: str,
     *,
     accept: str | None,
@@ -217,34 +229,30 @@ def query_response(
     named_graphs: list[str] | None = None,
     base_iri: str | None = None,
 ) -> Response:
-    """Run a query and answer it in the negotiated format (raises typed errors).
+    """Check a query (``app.guard``), run it on a query worker (``app.executor``) and
+    answer in the negotiated format (raises typed errors: 400 refused or malformed, 406,
+    422 too many rows, 503 timeout or busy, 500 crashed worker).
 
     The dataset is the protocol's if it names one (``default_graphs``/``named_graphs``:
     they win over the query's FROM and FROM NAMED), else the query's own; the store
     reads "none" as the union of all graphs (default graph) and every graph (named)."""
+    request.state.query_hash = query_hash(text)  # for the access log
+    settings = executor.settings
+    check_query(text, settings, executor.graphs(), base_iri)
     if not default_graphs and not named_graphs:
         default_graphs, named_graphs = dataset_clauses(text)
-    try:
-        result = store.query(
-            text,
-            default_graphs=default_graphs or None,
-            named_graphs=named_graphs or None,
-            base_iri=base_iri,
-        )
-    except QuerySyntaxError as exc:
-        raise QuerySyntaxError(f"malformed SPARQL query: {exc}") from exc
-    try:
-        media_type = choose(result.kind, accept, fmt)
-        if labels:
-            result = with_labels(result, store)
-        body = result.serialize(media_type)
-    except BaseException as exc:
-        # Store results may be bound to this worker thread (pyoxigraph's are): drop
-        # them here, not where the error is handled.
-        traceback.clear_frames(exc.__traceback__)
-        del result
-        raise
-    return negotiated(body, media_type, head)
+    job = QueryJob(
+        text,
+        accept=accept,
+        fmt=fmt,
+        labels=labels,
+        default_graphs=tuple(default_graphs or ()),
+        named_graphs=tuple(named_graphs or ()),
+        base_iri=base_iri,
+        max_rows=settings.max_result_rows,
+    )
+    answer = executor.run(job)
+    return negotiated(answer.body, answer.media_type, head)
 
 
 def negotiated(body: bytes, media_type: str, head: bool) -> Response:
@@ -264,15 +272,36 @@ def description_response(
     if media_type == "text/html":
         root = request.scope.get("root_path", "")
         return RedirectResponse(f"{root}/", status_code=303, headers={"Vary": "Accept"})
-    triples = service_description.describe(endpoint_url(request, settings), store)
+    triples = service_description.describe(
+        endpoint_url(request, settings), store, updates=settings.allow_update
+    )
     return negotiated(service_description.serialize(triples, media_type), media_type, head)
 
 
-def update_response(req: SparqlRequest, settings: Settings) -> Response:
+async def update_response(request: Request, req: SparqlRequest, settings: Settings) -> Response:
+    """A SPARQL Update: 403 unless enabled, then 401 without the token, 415 if form-encoded
+    (unless allowed), 400 if malformed, 422 if the data would not conform; else 200."""
     if not settings.allow_update:
         raise Forbidden("updates are disabled on this server")
-    check_update(req)
-    return PlainTextResponse("Not Implemented: SPARQL Update is not implemented yet\n", 501)
+    base_iri = endpoint_url(request, settings)
+    graphs = get_executor(request).graphs()
+
+    def work(writer: Writer, who: str) -> Response:
+        # Size, depth (deep nesting crashes pyoxigraph's parser), LOAD, SERVICE, USING of a
+        # graph outside the dataset: updates run in the server process.  Then the syntax,
+        # with its position.
+        guard.check_update(req.text or "", settings, graphs, base_iri)
+        check_update(req)
+        outcome = writer.update(
+            req.text or "",
+            who=who,
+            base_iri=base_iri,
+            using=req.using_graphs,
+            using_named=req.using_named_graphs,
+        )
+        return PlainTextResponse(outcome.summary())
+
+    return await write_request(request, settings, work)
 
 
 def endpoint_url(request: Request, settings: Settings) -> str:

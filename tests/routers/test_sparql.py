@@ -284,14 +284,21 @@ def test_updates_are_403_when_disabled(fixture_client: TestClient, kwargs: dict)
     assert subjects(fixture_client.get("/sparql", params={"query": NAMES_IN_DEFAULT}))
 
 
+WRITE_TOKEN = "router-tests-0123456789-abcdefghijklmnopq"
+AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+
+
 @pytest.fixture(scope="module")
 def update_client(fixture_settings: Settings) -> TestClient:
-    return TestClient(create_app(fixture_settings.model_copy(update={"allow_update": True})))
+    enabled = {"allow_update": True, "write_token": WRITE_TOKEN, "write_allow_forms": True}
+    return TestClient(create_app(fixture_settings.model_copy(update=enabled)), headers=AUTH)
 
 
-def test_enabled_update_is_501(update_client: TestClient) -> None:
-    r = update_client.post("/sparql", data={"update": "CLEAR ALL"})
-    assert r.status_code == 501 and "not implemented" in r.text
+def test_enabled_update_without_the_token_is_401(update_client: TestClient) -> None:
+    r = update_client.post("/sparql", data={"update": "CLEAR ALL"}, headers={"Authorization": ""})
+    assert r.status_code == 401 and "Bearer" in r.headers["www-authenticate"]
+    # ...and nothing was cleared (tests/writes covers the writes themselves).
+    assert subjects(update_client.get("/sparql", params={"query": NAMES_IN_DEFAULT}))
 
 
 def test_enabled_update_syntax_error_is_400(update_client: TestClient) -> None:
@@ -444,7 +451,7 @@ def test_openapi_describes_the_endpoint(fixture_client: TestClient) -> None:
     assert {"query", "default-graph-uri", "named-graph-uri", "format", "labels"} <= set(params)
     assert "SPARQL query" in params["query"]["description"]
     assert {"200", "400", "406"} <= set(get["responses"])
-    assert {"200", "400", "403", "406", "415", "501"} <= set(post["responses"])
+    assert {"200", "400", "401", "403", "406", "415", "422"} <= set(post["responses"])
     assert set(post["requestBody"]["content"]) == {
         "application/x-www-form-urlencoded",
         "application/sparql-query",

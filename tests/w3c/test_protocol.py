@@ -8,9 +8,11 @@ would add a form Content-Type to every POST) against a live uvicorn server holdi
 manifest's ``/sparql/`` path prefix is rewritten to ``/sparql``.
 
 The suite runs twice: with updates disabled (the default; updates answer 403) and
-enabled (updates answer 501 until SPARQL Update is implemented).  Tests that cannot pass
-are listed in ``ALLOWED_FAILURES`` with the reason, and marked strict xfail, so a test
-that starts passing must be taken off the list.
+enabled (every request carries the write token; URL-encoded updates are allowed, as the
+suite sends some; writes are validated against ``tests/writes/fixtures/shapes.ttl``,
+which the suite's FOAF data does not concern).  Tests that cannot pass are listed in
+``ALLOWED_FAILURES`` with the reason, and marked strict xfail, so a test that starts
+passing must be taken off the list.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from tests.conftest import Serve
 SUITE = Path("/work/shared/w3c/sparql11/protocol")
 MANIFEST = SUITE / "manifest.ttl"
 DATA_IRI = "http://kasei.us/2009/09/sparql/data/data{}.rdf"
+TOKEN = "w3c-protocol-suite-0123456789-abcdefghijkl"
+SHAPES = Path(__file__).resolve().parents[1] / "writes" / "fixtures" / "shapes.ttl"
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -42,7 +46,6 @@ HTS = Namespace("http://www.w3.org/2011/http-statusCodes#")
 
 _UPDATE_WHY = {
     "disabled": "SPARQL Update is disabled by default: the update answers 403",
-    "enabled": "SPARQL Update is not implemented yet: an enabled update answers 501",
 }
 _POSITIVE_UPDATES = [
     "update_dataset_default_graph",
@@ -146,7 +149,15 @@ def _params() -> Iterator[object]:
 def servers(serve: Serve) -> Iterator[dict[str, str]]:
     named = {DATA_IRI.format(n): SUITE / f"data{n}.nt" for n in (1, 2, 3)}
     disabled = create_app(Settings(named_paths=named))
-    enabled = create_app(Settings(named_paths=named, allow_update=True))
+    enabled = create_app(
+        Settings(
+            named_paths=named,
+            allow_update=True,
+            write_token=TOKEN,
+            write_allow_forms=True,
+            write_shapes=SHAPES,
+        )
+    )
     with serve(disabled) as a, serve(enabled) as b:
         yield {"disabled": a, "enabled": b}
 
@@ -181,10 +192,12 @@ def check_answer(req: Request, content_type: str, body: bytes) -> None:
 @pytest.mark.parametrize(("config", "test"), list(_params()))
 def test_protocol(servers: dict[str, str], config: str, test: ProtocolTest) -> None:
     base = urlsplit(servers[config])
+    auth = {"Authorization": f"Bearer {TOKEN}"} if config == "enabled" else {}
     for n, req in enumerate(test.requests):
         conn = http.client.HTTPConnection(base.hostname, base.port)
         try:
-            conn.request(req.method, endpoint_path(req.path), body=req.body, headers=req.headers)
+            headers = {**req.headers, **auth}
+            conn.request(req.method, endpoint_path(req.path), body=req.body, headers=headers)
             resp = conn.getresponse()
             body = resp.read()
         finally:
@@ -218,7 +231,8 @@ def test_negative_update_tests_fail_for_their_own_reason(servers: dict[str, str]
     for name in expected:
         req = by_name[name].requests[0]
         conn = http.client.HTTPConnection(base.hostname, base.port)
-        conn.request(req.method, endpoint_path(req.path), body=req.body, headers=req.headers)
+        headers = {**req.headers, "Authorization": f"Bearer {TOKEN}"}
+        conn.request(req.method, endpoint_path(req.path), body=req.body, headers=headers)
         resp = conn.getresponse()
         resp.read()
         conn.close()

@@ -1,0 +1,292 @@
+"""Bounded query execution: a pool of killable worker processes.
+
+A thread cannot stop a running pyoxigraph query, and a query can crash pyoxigraph
+(SIGSEGV).  So queries run in worker processes (forked from ``app.zygote``, sharing the
+loaded store copy-on-write, sandboxed by ``app.worker``), each answering one query at
+a time with the finished bytes.  On timeout the server kills the worker (SIGKILL: its
+CPU is free at once) and answers 503; a worker that dies answers 500 naming the
+signal; either way a fresh worker takes its place and the server goes on.
+
+``refresh()`` replaces every worker after the data changed (a committed write), so
+later queries see the new data.  ``query_workers = 0`` runs queries in the server
+process instead: no timeout, no crash isolation, no sandbox (tests and development).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from fastapi import Request
+
+from app.errors import AccordError, QueryTimeout
+from app.settings import Settings
+from app.store import OxigraphStore, Store
+from app.worker import Answer, QueryJob, run_job
+from app.zygote import Zygote, ZygoteError
+
+logger = logging.getLogger("accord")
+
+_SIGNALS: dict[int, str] = {int(s): s.name for s in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)}
+
+
+class QueryTimedOut(QueryTimeout):
+    reason = "timeout"
+
+
+class WorkersBusy(AccordError):
+    status = 503
+    reason = "busy"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class WorkerCrashed(AccordError):
+    status = 500
+    reason = "crash"
+
+
+@dataclass
+class _Worker:
+    pid: int
+    conn: Connection
+    generation: int
+
+
+class Executor:
+    """Runs ``QueryJob``s on a store, in worker processes or (``workers=0``) in-process."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        reopen: Callable[[], Store] | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.reopen = reopen
+        self.size = settings.query_workers
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()  # zygote requests, start, refresh
+        self._zygotes: list[Zygote | None] = [None]  # the current one, shared with the finalizer
+        self._generation = 0
+        self._busy = 0
+        self._graphs: frozenset[str] | None = None
+        self._live: set[int] = set()
+        self._finalizer = weakref.finalize(self, _shutdown, self._live, self._zygotes)
+
+    @property
+    def _zygote(self) -> Zygote | None:
+        return self._zygotes[0]
+
+    @_zygote.setter
+    def _zygote(self, zygote: Zygote | None) -> None:
+        self._zygotes[0] = zygote
+
+    # -- running ---------------------------------------------------------------------
+
+    def run(self, job: QueryJob) -> Answer:
+        """The answer to ``job``, or a typed error (the query's own, timeout, crash)."""
+        if self.size <= 0:
+            return run_job(self.store, job)
+        worker = self._acquire()
+        timeout = self.settings.query_timeout
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(timeout):
+                self._kill(worker)
+                raise QueryTimedOut(
+                    f"the query ran for more than {timeout:g} s and was stopped; "
+                    "simplify it or add a LIMIT"
+                )
+            kind, value = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise self._crashed(worker) from exc
+        finally:
+            with self._lock:
+                self._busy -= 1
+        self._release(worker)
+        if kind == "ok":
+            return value  # type: ignore[no-any-return]
+        if kind == "error":
+            raise value  # type: ignore[misc]
+        raise RuntimeError(f"query worker: {value}")
+
+    def _acquire(self) -> _Worker:
+        self._start()
+        wait = self.settings.query_queue_timeout
+        try:
+            worker = self._idle.get(timeout=wait)
+        except queue.Empty:
+            raise WorkersBusy(
+                f"all {self.size} query workers stayed busy for {wait:g} s; retry later",
+                retry_after=max(1, int(wait)),
+            ) from None
+        with self._lock:
+            self._busy += 1
+        return worker
+
+    def _release(self, worker: _Worker) -> None:
+        if worker.generation != self._generation:
+            self._retire(worker)
+            self._replace()
+        else:
+            self._idle.put(worker)
+
+    def _kill(self, worker: _Worker) -> None:
+        try:
+            os.kill(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._retire(worker)
+        self._replace()
+
+    def _crashed(self, worker: _Worker) -> AccordError:
+        with self._lock:
+            ended = self._zygote.status(worker.pid) if self._zygote else "unknown"
+        self._retire(worker)
+        self._replace()
+        how = ended
+        if ended.startswith("signal "):
+            num = int(ended.split()[1])
+            how = f"signal {_SIGNALS.get(num, num)}"
+        logger.error("query worker %s ended (%s) while running a query", worker.pid, how)
+        return WorkerCrashed(
+            f"the query crashed its worker process ({how}); the server is unharmed. A query "
+            "this complex (deep nesting, huge expressions) or this memory-hungry cannot be run "
+            "here; simplify it"
+        )
+
+    # -- the pool --------------------------------------------------------------------
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._zygote is not None:
+                return
+            self._zygote = self._new_zygote()
+            for _ in range(self.size):
+                self._idle.put(self._spawn_locked())
+
+    def _new_zygote(self) -> Zygote:
+        s = self.settings
+        return Zygote(self.store, self.reopen, s.query_memory_mb, outbound=bool(s.service_allow))
+
+    def _spawn_locked(self) -> _Worker:
+        assert self._zygote is not None
+        try:
+            pid, conn = self._zygote.spawn()
+        except ZygoteError:  # the zygote died (killed from outside?): start another
+            logger.exception("the query zygote failed; starting a new one")
+            self._zygote = self._new_zygote()
+            pid, conn = self._zygote.spawn()
+        self._live.add(pid)
+        return _Worker(pid, conn, self._generation)
+
+    def _replace(self) -> None:
+        with self._lock:
+            try:
+                self._idle.put(self._spawn_locked())
+            except ZygoteError:
+                logger.exception("could not replace a query worker")
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.conn.close()  # an idle worker reads EOF and ends
+        self._live.discard(worker.pid)
+
+    def refresh(self) -> None:
+        """Replace every worker by one that sees the store as it is now (call after a
+        committed write).  Queries running on old workers finish on the old data."""
+        with self._lock:
+            self._graphs = None
+            if self._zygote is None:
+                return
+            old = self._zygote
+            self._generation += 1
+            self._zygote = self._new_zygote()
+            stale = []
+            while True:
+                try:
+                    stale.append(self._idle.get_nowait())
+                except queue.Empty:
+                    break
+            for worker in stale:
+                self._retire(worker)
+                self._idle.put(self._spawn_locked())
+        old.close()
+
+    def close(self) -> None:
+        """Stop every worker and the zygote."""
+        with self._lock:
+            zygote, self._zygote = self._zygote, None
+            while True:
+                try:
+                    self._retire(self._idle.get_nowait())
+                except queue.Empty:
+                    break
+            pids = set(self._live)
+        _shutdown(pids, [zygote])
+        self._live.clear()
+
+    # -- facts for the guard, /ready and /metrics -------------------------------------
+
+    def graphs(self) -> frozenset[str]:
+        """The names of the dataset's named graphs (cached until ``refresh``)."""
+        if self._graphs is None:
+            rows = self.store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+            self._graphs = frozenset(str(r["g"]) for r in rows)
+        return self._graphs
+
+    def ready(self) -> bool:
+        """Whether a worker answers a trivial ASK."""
+        answer = self.run(QueryJob("ASK {}", fmt="json"))
+        return b"true" in answer.body
+
+    def counts(self) -> dict[str, int]:
+        return {"busy": self._busy, "idle": self._idle.qsize()}
+
+    @property
+    def pids(self) -> set[int]:
+        """The pids of the live workers (for tests and monitoring)."""
+        return set(self._live)
+
+
+def _shutdown(pids: set[int], zygotes: list[Zygote | None]) -> None:
+    for pid in list(pids):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for zygote in zygotes:
+        if zygote is not None:
+            zygote.close()
+
+
+def build_executor(store: Store, settings: Settings) -> Executor:
+    """The executor for ``store``: workers reopen an on-disk Oxigraph store read-only,
+    and share an in-memory one; an external store runs in-process (it has its own
+    timeout, ``store_timeout``, and its own row cap)."""
+    if not isinstance(store, OxigraphStore):
+        return Executor(store, settings.model_copy(update={"query_workers": 0}))
+    reopen = None
+    if settings.store:
+        path, files = settings.store, store.files
+
+        def reopen() -> Store:
+            from pathlib import Path
+
+            return OxigraphStore(files, path=Path(path), read_only=True)
+
+    return Executor(store, settings, reopen)
+
+
+def get_executor(request: Request) -> Executor:
+    return request.app.state.executor  # type: ignore[no-any-return]

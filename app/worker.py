@@ -1,0 +1,212 @@
+"""What a query worker does: run one query and answer with the finished bytes.
+
+``run_job`` is the whole of a query's work (parse, evaluate, count, label, serialize),
+so the HTTP status is known before the first byte is sent: a timeout or a crash can
+never leave a client with half an answer.  ``serve`` is a worker process's loop; it
+first closes the worker in (``sandbox``): no new file or socket can be opened (so no
+SERVICE, no LOAD, no file: IRI, whatever the query text hides), no core dump, bounded
+memory, and a large stack for pyoxigraph's recursive parser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+
+from app.errors import AccordError, QuerySyntaxError, StoreError
+from app.labels import with_labels
+from app.negotiation import choose
+from app.store import OxigraphResult, QueryResult, ResultKind, Store
+
+#: Stack of the thread that runs a query: deep but legal queries need more than 8 MiB.
+STACK_BYTES = 256 * 1024 * 1024
+
+
+class TooManyResults(AccordError):
+    """The answer would exceed ``max_result_rows``: refused, never truncated."""
+
+    status = 422
+    reason = "too_many_rows"
+
+
+class OutboundAttempt(AccordError):
+    """The query tried to open a file or a connection inside the sandbox."""
+
+    status = 400
+    reason = "outbound"
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    text: str
+    accept: str | None = None
+    fmt: str | None = None
+    labels: bool = False
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None
+    max_rows: int = 0  # 0: no limit
+
+
+@dataclass(frozen=True)
+class Answer:
+    media_type: str
+    body: bytes
+    rows: int | None = None  # solutions or triples; None for ASK
+
+
+def run_job(store: Store, job: QueryJob) -> Answer:
+    """Run ``job`` on ``store``; typed errors for a bad query, a bad format, too many rows."""
+    try:
+        return _run(store, job)
+    except OSError as exc:
+        # Inside the sandbox, opening a socket or a file fails with EMFILE.
+        if exc.errno == 24 or "Too many open files" in str(exc):
+            raise OutboundAttempt(
+                "the query tried to open a network connection or a file (SERVICE or a "
+                "similar feature); this server makes no outbound request"
+            ) from None
+        # A SERVICE that failed, or a store that could not be read.
+        raise StoreError(f"the query could not be answered: {exc}") from None
+
+
+def _run(store: Store, job: QueryJob) -> Answer:
+    try:
+        result = store.query(
+            job.text,
+            default_graphs=list(job.default_graphs) or None,
+            named_graphs=list(job.named_graphs) or None,
+            base_iri=job.base_iri,
+        )
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(f"malformed SPARQL query: {exc}") from exc
+    media_type = choose(result.kind, job.accept, job.fmt)
+    result, rows = _bounded(result, job.max_rows)
+    if job.labels:
+        result = with_labels(result, store)
+    return Answer(media_type, result.serialize(media_type), rows)
+
+
+def _bounded(result: QueryResult, max_rows: int) -> tuple[QueryResult, int | None]:
+    """The result with its rows read (at most ``max_rows``, else ``TooManyResults``)."""
+    if not isinstance(result, OxigraphResult) or result.kind == "boolean":
+        return result, None
+    value: Any = result._value
+    kept = []
+    for item in value:
+        kept.append(item)
+        if max_rows and len(kept) > max_rows:
+            what = "solutions" if result.kind == "solutions" else "triples"
+            raise TooManyResults(
+                f"the answer has more than {max_rows} {what}, the most this server sends; "
+                "narrow the query or page through it with LIMIT and OFFSET"
+            )
+    if result.kind == "graph":
+        return OxigraphResult("graph", kept, result._prefixes), len(kept)
+    return SolutionList([v.value for v in value.variables], kept), len(kept)
+
+
+@dataclass
+class SolutionList:
+    """SELECT solutions held in memory, serialised by pyoxigraph like a live result."""
+
+    variables: list[str]
+    solutions: list[ox.QuerySolution]
+    kind: ResultKind = "solutions"
+
+    def serialize(self, media_type: str) -> bytes:
+        from app.store import SOLUTION_FORMATS
+
+        doc = {
+            "head": {"vars": self.variables},
+            "results": {
+                "bindings": [
+                    {v: _json_term(s[v]) for v in self.variables if s[v] is not None}
+                    for s in self.solutions
+                ]
+            },
+        }
+        parsed = ox.parse_query_results(json.dumps(doc).encode(), format=ox.QueryResultsFormat.JSON)
+        return parsed.serialize(format=SOLUTION_FORMATS[media_type]) or b""  # type: ignore[union-attr]
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
+    out: dict[str, Any] = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+        direction = getattr(term, "direction", None)
+        if direction is not None:
+            out["its:dir"] = str(direction).rsplit(".", 1)[-1].lower()
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def sandbox(memory_mb: int, outbound: bool = False) -> None:
+    """Close the worker in: no new file descriptor (hence no socket, no file) unless
+    ``outbound`` (some SERVICE is allowed), no core dump, at most ``memory_mb`` MiB of
+    memory beyond what it holds now."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if memory_mb > 0:
+        limit = _vm_size() + STACK_BYTES + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if not outbound:
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (0, hard))
+
+
+def _vm_size() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def serve(conn: Connection, store: Store) -> None:
+    """A worker's loop: receive a job, send back ``("ok", Answer)`` or ``("error",
+    exception)``, until the connection closes.  Each job runs in a thread with a large
+    stack; the worker is a single process that the executor kills to stop a query."""
+    threading.stack_size(STACK_BYTES)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        reply: list[tuple[str, object]] = []
+
+        def work(job: QueryJob = job, reply: list[tuple[str, object]] = reply) -> None:
+            try:
+                reply.append(("ok", run_job(store, job)))
+            except AccordError as exc:
+                reply.append(("error", exc))
+            except Exception as exc:  # a bug: sent back as text, logged by the server
+                reply.append(("bug", f"{type(exc).__name__}: {exc}"))
+
+        thread = threading.Thread(target=work, name="accord-query")
+        thread.start()
+        thread.join()
+        try:
+            conn.send(reply[0] if reply else ("bug", "the query thread ended without an answer"))
+        except (OSError, ValueError):
+            os._exit(0)

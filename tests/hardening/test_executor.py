@@ -1,0 +1,238 @@
+"""Bounded work: a query that runs too long is stopped (its worker killed), a query that
+crashes pyoxigraph crashes only its worker, an answer too big is refused, and every
+answer is complete (the status is known before the first byte).  Each protection is
+also shown off, so each test would fail without it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi.testclient import TestClient
+
+from app.executor import Executor
+from tests.hardening.conftest import LONG, RUNAWAY, MakeApp
+
+JSON = "application/sparql-results+json"
+#: Deep enough to overflow even a worker's 256 MiB stack (the guard is off to send it).
+CRASHER = "ASK { FILTER(" + "(" * 300_000 + "1" + ")" * 300_000 + ") }"
+UNGUARDED = {"max_query_chars": 10**7, "max_query_depth": 10**7, "max_request_bytes": 10**7}
+
+
+def gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (no longer exists, or a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def wait_until(check: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_runaway_query_is_stopped_with_a_503_and_its_worker_killed(make_app: MakeApp) -> None:
+    app = make_app(query_timeout=1.0, query_workers=2)
+    executor: Executor = app.state.executor
+    client = TestClient(app)
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    before = executor.pids
+    response = client.get("/sparql", params={"query": RUNAWAY}, headers={"Accept": JSON})
+    assert response.status_code == 503
+    assert "ran for more than 1 s and was stopped" in response.text
+    killed = before - executor.pids
+    assert len(killed) == 1, "the worker that ran the query is replaced"
+    # Its CPU is released within the timeout + 1 s: the process has ended by then.
+    assert wait_until(lambda: gone(next(iter(killed))), 1.0)
+    assert len(executor.pids) == 2
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_without_workers_the_same_query_is_not_stopped(make_app: MakeApp) -> None:
+    # The protection off (queries in the server process): the timeout cannot stop the
+    # query, which runs to its end (10^8 rows) and answers 200 instead of 503.
+    client = TestClient(make_app(query_timeout=0.5, query_workers=0))
+    response = client.get("/sparql", params={"query": LONG}, headers={"Accept": JSON})
+    assert response.status_code == 200
+    assert '"100000000"' in response.text
+
+
+def test_a_crashing_query_answers_500_and_the_server_goes_on(make_app: MakeApp) -> None:
+    app = make_app(query_workers=1, **UNGUARDED)
+    executor: Executor = app.state.executor
+    client = TestClient(app)
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    before = executor.pids
+    response = client.post(
+        "/sparql", content=CRASHER, headers={"Content-Type": "application/sparql-query"}
+    )
+    assert response.status_code == 500
+    assert "crashed its worker process (signal SIGSEGV)" in response.text
+    assert executor.pids != before, "the crashed worker is replaced"
+    ok = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": JSON})
+    assert ok.status_code == 200 and "true" in ok.text
+
+
+def test_without_workers_the_crashing_query_kills_the_server_process(tmp_path: Path) -> None:
+    # The protection off: the same query in the server process ends the process.
+    script = tmp_path / "crash.py"
+    script.write_text(
+        "from fastapi.testclient import TestClient\n"
+        "from tests.hardening.conftest import fixture_settings\n"
+        "from tests.hardening.test_executor import CRASHER, UNGUARDED\n"
+        "from app.main import create_app\n"
+        "app = create_app(fixture_settings(query_workers=0, **UNGUARDED))\n"
+        "TestClient(app).post('/sparql', content=CRASHER,\n"
+        "    headers={'Content-Type': 'application/sparql-query'})\n"
+        "print('survived')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=os.getcwd(),
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    assert run.returncode < 0, run.stdout + run.stderr[-2000:]
+    assert "survived" not in run.stdout
+
+
+def test_an_answer_over_the_row_limit_is_refused_not_truncated(
+    client_for: Callable[..., TestClient],
+) -> None:
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    limited = client_for(max_result_rows=5).get("/sparql", params={"query": query})
+    assert limited.status_code == 422
+    assert "more than 5 solutions" in limited.text
+    construct = "CONSTRUCT WHERE { ?s ?p ?o }"
+    graph = client_for(max_result_rows=5).get("/sparql", params={"query": construct})
+    assert graph.status_code == 422 and "more than 5 triples" in graph.text
+    # The limit off: the same query answers every row.
+    unlimited = client_for(max_result_rows=0).get(
+        "/sparql", params={"query": query}, headers={"Accept": "text/csv"}
+    )
+    assert unlimited.status_code == 200
+    assert len(unlimited.text.strip().splitlines()) - 1 > 5
+
+
+def test_answers_below_the_row_limit_are_whole_in_every_format(
+    client_for: Callable[..., TestClient],
+) -> None:
+    client = client_for(max_result_rows=1000)
+    query = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    for fmt, media_type in [
+        ("json", ox.QueryResultsFormat.JSON),
+        ("xml", ox.QueryResultsFormat.XML),
+        ("tsv", ox.QueryResultsFormat.TSV),
+    ]:
+        response = client.get("/sparql", params={"query": query, "format": fmt})
+        assert response.status_code == 200
+        rows = list(ox.parse_query_results(response.content, format=media_type))
+        assert len(rows) == 5
+        langs = sorted(r["label"].language or "" for r in rows)  # type: ignore[union-attr]
+        assert langs == ["", "en", "en", "fr", "fr"]
+
+
+def test_all_workers_busy_answers_503_with_retry_after(make_app: MakeApp) -> None:
+    app = make_app(query_workers=1, query_timeout=5.0, query_queue_timeout=0.2)
+    executor: Executor = app.state.executor
+    client = TestClient(app)
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    runaway = threading.Thread(
+        target=lambda: client.get("/sparql", params={"query": RUNAWAY}), daemon=True
+    )
+    runaway.start()
+    assert wait_until(lambda: executor.counts()["busy"] == 1, 30.0)
+    response = client.get("/sparql", params={"query": "ASK {}"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "all 1 query workers stayed busy" in response.text
+    runaway.join(30)
+
+
+def test_refresh_lets_workers_see_committed_data(make_app: MakeApp) -> None:
+    app = make_app(query_workers=1)
+    executor: Executor = app.state.executor
+    client = TestClient(app)
+    ask = {"query": "ASK { <http://example.org/new> ?p ?o }"}
+    assert "false" in client.get("/sparql", params=ask, headers={"Accept": JSON}).text
+    app.state.store._store.add(
+        ox.Quad(
+            ox.NamedNode("http://example.org/new"),
+            ox.NamedNode("http://example.org/p"),
+            ox.Literal("x"),
+            ox.NamedNode("http://example.org/g"),
+        )
+    )
+    # Without refresh the workers hold the store as it was when they were forked.
+    assert "false" in client.get("/sparql", params=ask, headers={"Accept": JSON}).text
+    before = executor.pids
+    executor.refresh()
+    assert executor.pids.isdisjoint(before)
+    assert "true" in client.get("/sparql", params=ask, headers={"Accept": JSON}).text
+    assert "http://example.org/g" in executor.graphs()
+
+
+def test_close_ends_every_worker(make_app: MakeApp) -> None:
+    app = make_app(query_workers=2)
+    executor: Executor = app.state.executor
+    assert TestClient(app).get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    pids = executor.pids
+    assert len(pids) == 2
+    executor.close()
+    assert wait_until(lambda: all(gone(p) for p in pids), 5.0)
+
+
+def test_on_disk_store_workers_reopen_it_and_see_committed_writes(
+    tmp_path: Path, make_app: MakeApp
+) -> None:
+    from tests.writes.conftest import AUTH, writable_settings
+
+    settings = writable_settings(tmp_path, store=str(tmp_path / "store"))
+    app = make_app(**settings.model_dump(exclude={"paths", "queries_dir"}))
+    client = TestClient(app, headers=AUTH)
+    ask = {"query": "ASK { <http://example.org/zed> ?p ?o }"}
+    assert "false" in client.get("/sparql", params=ask, headers={"Accept": JSON}).text
+    update = (
+        "PREFIX ex: <http://example.org/> "
+        'INSERT DATA { GRAPH ex:g { ex:zed a ex:Person ; ex:name "Zed" } }'
+    )
+    written = client.post(
+        "/sparql", content=update, headers={"Content-Type": "application/sparql-update"}
+    )
+    assert written.status_code == 200, written.text
+    assert "true" in client.get("/sparql", params=ask, headers={"Accept": JSON}).text
+    assert len(app.state.executor.pids) == 4
+
+
+def test_a_query_over_its_memory_budget_is_stopped(make_app: MakeApp) -> None:
+    # 10^6 distinct strings: a few hundred MB of work in the DISTINCT.
+    from tests.hardening.conftest import cross_join
+
+    pattern = cross_join(3).split("WHERE { ", 1)[1].rsplit("}", 1)[0]
+    query = (
+        f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} "
+        "BIND(CONCAT(STR(?v0), '-', STR(?v1), '-', STR(?v2), STRUUID()) AS ?x) }"
+    )
+    limited = TestClient(make_app(query_workers=1, query_memory_mb=100))
+    response = limited.get("/sparql", params={"query": query})
+    assert response.status_code == 500
+    assert "crashed its worker process (signal SIGABRT)" in response.text
+    assert limited.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    # The budget off: the same query is answered.
+    unlimited = TestClient(make_app(query_workers=1, query_memory_mb=0))
+    answered = unlimited.get("/sparql", params={"query": query}, headers={"Accept": JSON})
+    assert answered.status_code == 200 and '"1000000"' in answered.text
