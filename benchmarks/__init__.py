@@ -1,0 +1,1 @@
+"""Accord benchmarks: the synthetic graph generator and the harness (see README.md)."""
