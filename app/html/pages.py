@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-
-from app.describe import select
 from app.html.network import Edge
-from app.namespaces import PREFIXES, sparql_prologue
+from app.html.sections import _q, _v
+from app.namespaces import PREFIXES
 from app.store import Store
 
 ACCORD = PREFIXES["accord"]
@@ -31,15 +29,6 @@ FEATURED = [
 ]
 #: Text shown beside an instance in a list, first found wins.
 TEXTS = ["accord:summary", "skos:definition", "dcterms:description"]
-
-
-def _v(row: dict[str, object], key: str) -> str | None:
-    term = row.get(key)
-    return term.value if isinstance(term, ox.NamedNode | ox.Literal) else None
-
-
-def _q(store: Store, text: str) -> list[dict[str, object]]:
-    return select(store, sparql_prologue() + text)  # type: ignore[return-value]
 
 
 @dataclass
