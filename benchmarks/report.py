@@ -1,0 +1,364 @@
+"""Write RESULTS.md and the plot from the JSON that benchmarks/run.py records.
+
+python benchmarks/report.py benchmarks/results.json   # rewrite RESULTS.md and the PNG
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+MB = 1024 * 1024
+SERVERS = ["accord", "rdflib-endpoint", "oxigraph"]
+
+
+def _ms(r: dict | None) -> str:
+    if not r:
+        return "–"
+    if "error" in r:
+        return "error" if "timeout" not in str(r["error"]) else "timeout"
+    return f"{r['median_ms']:.1f} / {r['p99_ms']:.1f}"
+
+
+def _num(value: object, fmt: str = "{:.2f}") -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+def _mb(value: object) -> str:
+    return "–" if not value else f"{value / MB:.0f} MB"  # type: ignore[operator]
+
+
+def _rps(r: dict | None) -> str:
+    if not r:
+        return "–"
+    if "rps" not in r:
+        return "error"
+    failed = f" ({r['failed']} failed)" if r.get("failed") else ""
+    return f"{r['rps']:.0f}{failed}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "–" if not a or not b else f"{a / b:.1f}x"
+
+
+def rps(size: dict, server: str, wl: str, clients: str) -> float | None:
+    r = size.get("servers", {}).get(server, {}).get("throughput", {}).get(wl, {}).get(clients)
+    return r.get("rps") if r else None
+
+
+def targets(results: dict) -> list[str]:
+    """The issue's targets, each with the measured value (reported, never asserted)."""
+    sizes = results["sizes"]
+    lines = ["| target | measured | met |", "|---|---|---|"]
+
+    def row(text: str, measured: str, ok: bool | None) -> None:
+        lines.append(f"| {text} | {measured} | {'–' if ok is None else ('yes' if ok else 'no')} |")
+
+    s = sizes.get("100k")
+    if s:
+        for wl, peer, factor in (
+            ("point lookup", "rdflib-endpoint", 3.0),
+            ("join", "rdflib-endpoint", 100.0),
+            ("point lookup", "oxigraph", 0.5),
+            ("join", "oxigraph", 1.0),
+        ):
+            a, b = rps(s, "accord", wl, "16"), rps(s, peer, wl, "16")
+            best, best_name = max(
+                (
+                    (rps(s, name, wl, "16") or 0, name)
+                    for name in s["servers"]
+                    if name.startswith("accord")
+                ),
+                default=(0, ""),
+            )
+            ok = None if not a or not b else a / b >= factor
+            more = (
+                f"; best Accord variant `{best_name}` {best / b:.1f}x"
+                if b and best and best != a
+                else ""
+            )
+            op = "≥" if factor != 1.0 else ">"
+            row(
+                f"100k, 16 clients, {wl}: Accord {op} {factor:g}x {peer}",
+                f"{_ratio(a, b)} ({_num(a, '{:.0f}')} vs {_num(b, '{:.0f}')} req/s){more}",
+                ok,
+            )
+    s = sizes.get("10M")
+    if s and "accord" in s.get("servers", {}):
+        acc = s["servers"]["accord"]
+        mem = acc.get("memory", {})
+        rss = mem.get("pss") or mem.get("rss")
+        row(
+            "10M from disk: memory < 1.5 GB (PSS)",
+            _mb(rss),
+            None if not rss else rss < 1.5 * 1024 * MB,
+        )
+        restart = acc.get("restart_s")
+        row(
+            "10M: restart to first answer < 5 s",
+            f"{_num(restart)} s",
+            None if restart is None else restart < 5,
+        )
+        cat = [
+            v["median_ms"]
+            for k, v in acc.get("latency", {}).items()
+            if "median_ms" in v and v.get("group") == "catalogue"
+        ]
+        worst = max(cat) if cat else None
+        row(
+            "10M: catalogue queries < 1 s median",
+            f"slowest median {_num(worst, '{:.0f}')} ms",
+            None if worst is None else worst < 1000,
+        )
+    else:
+        row("10M targets (memory < 1.5 GB, restart < 5 s, catalogue < 1 s)", "not run yet", None)
+    s = sizes.get("1M")
+    v = (s or {}).get("validate", {})
+    row(
+        "accord validate on 1M: time reported",
+        f"{_num(v.get('seconds'), '{:.0f}')} s"
+        if "seconds" in v
+        else str(v.get("error") or v.get("skipped") or "not run yet"),
+        None,
+    )
+    return lines
+
+
+def markdown(results: dict, plot_name: str | None) -> str:
+    m = results["machine"]
+    out = ["# Accord benchmark results", ""]
+    if results.get("note"):
+        out += [f"> **{results['note']}**", ""]
+    out += [
+        f"Command: `{results['command']}` ({results.get('elapsed_s', 0) / 60:.0f} min). "
+        "How to read and rerun this: [README.md](README.md).",
+        "",
+        "| machine | |",
+        "|---|---|",
+        f"| date | {m['date']} |",
+        f"| CPU | {m['cpu']}, {m['cores']} cores |",
+        f"| RAM | {m['ram_bytes'] / 1024**3:.0f} GiB |",
+        f"| OS | {m['os']} |",
+        f"| Python | {m['python']} |",
+        "| libraries | " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + " |",
+        f"| peers | {m.get('peers')} |",
+        f"| load generator | {m.get('wrk')} |",
+        f"| load average (1, 5, 15 min) | start {_load(m.get('load_average_at_start'))}, end {_load(m.get('load_average_at_end'))} |",
+        "",
+        "## Targets",
+        "",
+        *targets(results),
+        "",
+    ]
+    if plot_name:
+        out += [f"![latency and memory against graph size]({plot_name})", ""]
+    sizes = results["sizes"]
+    out += [
+        "## Loading, memory, disk",
+        "",
+        "Load: process start to first answer (Accord and rdflib-endpoint parse at start; "
+        "Oxigraph's server after `oxigraph load`, whose time is given apart). Restart: Accord "
+        "started again on its on-disk store. Memory after the latency runs, over the server's "
+        "processes: PSS (pages shared by forked workers counted once), RSS (summed; shared "
+        "pages counted in each process) and the peak RSS. The Accord variants of the "
+        "throughput section (no load column) are measured after their throughput runs.",
+        "",
+        "| size | file | server | load (s) | restart (s) | PSS | RSS | peak RSS | disk |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in sizes.items():
+        for server, r in s["servers"].items():
+            if "skipped" in r:
+                out.append(f"| {name} | | {server} | {r['skipped']} | | | | | |")
+                continue
+            if "memory" not in r:
+                continue
+            load = _num(r.get("ready_s")) if "latency" in r else "–"
+            if r.get("load_s") is not None:
+                load = f"{r['load_s']:.2f} + {r['ready_s']:.2f}"
+            mem = r.get("memory", {})
+            out.append(
+                f"| {name} | {_mb(s['file_bytes'])} | {server} | {load} | {_num(r.get('restart_s'))} "
+                f"| {_mb(mem.get('pss'))} | {_mb(mem.get('rss'))} | {_mb(mem.get('hwm'))} "
+                f"| {_mb(r.get('disk_bytes'))} |"
+            )
+    out += [
+        "",
+        "## Latency",
+        "",
+        "Median / p99 in ms, one client, sequential requests over keep-alive HTTP.",
+        "",
+    ]
+    for name, s in sizes.items():
+        names = [n for n in SERVERS if "latency" in s["servers"].get(n, {})]
+        if not names:
+            continue
+        first = s["servers"][names[0]]["latency"]
+        out += [
+            f"### {name} triples",
+            "",
+            "| query | " + " | ".join(names) + " | rows |",
+            "|---|" + "---|" * (len(names) + 1),
+        ]
+        for wl in first:
+            cells = [_ms(s["servers"][n]["latency"].get(wl)) for n in names]
+            rows = {s["servers"][n]["latency"].get(wl, {}).get("rows") for n in names} - {None}
+            shown = "/".join(str(x) for x in sorted(rows)) + (" (differ)" if len(rows) > 1 else "")
+            out.append(f"| {wl} | " + " | ".join(cells) + f" | {shown} |")
+        out.append("")
+    out += [
+        "## Throughput",
+        "",
+        "Requests per second with 1 and 16 concurrent clients (wrk on loopback, each "
+        "workload's variants in turn). `accord` is `accord serve` with its defaults (queries "
+        "in a pool of 4 worker processes); the other Accord rows:",
+        "",
+    ]
+    variants = {
+        n: r["what"] for s in sizes.values() for n, r in s["servers"].items() if "what" in r
+    }
+    out += [f"- `{n}`: {what}" for n, what in variants.items()]
+    out.append("")
+    for name, s in sizes.items():
+        names = [n for n, r in s["servers"].items() if "throughput" in r]
+        if not names:
+            continue
+        out += [
+            f"### {name} triples",
+            "",
+            "| query | clients | " + " | ".join(names) + " |",
+            "|---|---|" + "---|" * len(names),
+        ]
+        wls = {wl: r for n in names for wl, r in s["servers"][n]["throughput"].items()}
+        for wl, by_clients in wls.items():
+            for c in by_clients:
+                cells = [_rps(s["servers"][n]["throughput"].get(wl, {}).get(c)) for n in names]
+                out.append(f"| {wl} | {c} | " + " | ".join(cells) + " |")
+        out.append("")
+    threads = {name: s["threads"] for name, s in sizes.items() if s.get("threads")}
+    if threads:
+        out += [
+            "## Threads in one process",
+            "",
+            "Queries per second (query and JSON serialisation) from N threads over one read-only on-disk store, no HTTP.",
+            "",
+            "| size | query | "
+            + " | ".join(f"{n} threads" for n in next(iter(next(iter(threads.values())).values())))
+            + " |",
+            "|---|---|" + "---|" * len(next(iter(next(iter(threads.values())).values()))),
+        ]
+        for name, by_wl in threads.items():
+            for wl, by_n in by_wl.items():
+                out.append(
+                    f"| {name} | {wl} | " + " | ".join(f"{v:.0f}" for v in by_n.values()) + " |"
+                )
+        out.append("")
+    out += [
+        "## `accord validate`",
+        "",
+        "`accord validate FILE` (pySHACL, all shapes), and the way out that "
+        "`benchmarks/validate_split.py` measures: pySHACL without the SHACL-SPARQL shapes, "
+        "plus those shapes run once over the whole graph in Oxigraph (its own parsing and "
+        "loading included).",
+        "",
+        "| size | accord validate | peak RSS | result | split | gain |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, s in sizes.items():
+        v = s.get("validate", {})
+        split = s.get("validate_split", {}).get("seconds", {})
+        split_s = sum(split.values()) if split else None
+        if "seconds" in v:
+            result = "conforms" if v.get("exit") == 0 else f"exit {v.get('exit')}"
+            gain = f"{v['seconds'] / split_s:.1f}x" if split_s else "–"
+            out.append(
+                f"| {name} | {v['seconds']:.1f} s | {_mb(v.get('peak_rss'))} | {result} "
+                f"| {_num(split_s, '{:.1f} s')} | {gain} |"
+            )
+        else:
+            why = v.get("error") or v.get("skipped")
+            out.append(f"| {name} | {why} | {_mb(v.get('peak_rss'))} | | | |")
+    return "\n".join(out) + "\n"
+
+
+def _load(value: object) -> str:
+    return "–" if not value else ", ".join(f"{x:.1f}" for x in value)  # type: ignore[attr-defined]
+
+
+def plot(results: dict, path: Path) -> bool:
+    """Latency and memory against graph size; False when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    sizes = results["sizes"]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    colors = {"accord": "tab:blue", "rdflib-endpoint": "tab:orange", "oxigraph": "tab:green"}
+    for server, color in colors.items():
+        xs, cat, point, join, rss = [], [], [], [], []
+        for s in sizes.values():
+            r = s["servers"].get(server, {})
+            lat = r.get("latency")
+            if not lat:
+                continue
+            xs.append(s["triples"])
+            # Only the catalogue queries that every server answered at this size, so
+            # that a server is not flattered by the queries it failed.
+            answered = [
+                set(k for k, v in other["latency"].items() if "median_ms" in v)
+                for other in s["servers"].values()
+                if "latency" in other
+            ]
+            common = set.intersection(*answered)
+            medians = [
+                v["median_ms"]
+                for k, v in lat.items()
+                if k in common and v.get("group") == "catalogue"
+            ]
+            cat.append(
+                math.exp(sum(map(math.log, medians)) / len(medians)) if medians else math.nan
+            )
+            point.append(lat.get("point lookup", {}).get("median_ms", math.nan))
+            join.append(lat.get("join", {}).get("median_ms", math.nan))
+            mem = r.get("memory", {})
+            rss.append((mem.get("pss") or mem.get("rss", 0)) / MB)
+        if not xs:
+            continue
+        axes[0].plot(xs, cat, "o-", color=color, label=server)
+        axes[1].plot(xs, point, "o-", color=color, label=f"{server}: point lookup")
+        axes[1].plot(xs, join, "s--", color=color, label=f"{server}: join")
+        axes[2].plot(xs, rss, "o-", color=color, label=server)
+    titles = [
+        "catalogue: geometric mean of medians (ms),\nqueries that all servers answered",
+        "point lookup and join: median (ms)",
+        "server memory after the queries (PSS, MB)",
+    ]
+    for ax, title in zip(axes, titles, strict=True):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("triples")
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    provisional = "provisional" in str(results.get("note", "")).lower()
+    fig.suptitle("Accord benchmark" + (" (provisional)" if provisional else ""), fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+def write(results: dict, md_path: Path, png_path: Path) -> None:
+    drew = plot(results, png_path)
+    md_path.write_text(markdown(results, png_path.name if drew else None), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    source = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).with_name("results.json"))
+    data = json.loads(source.read_text())
+    write(data, source.with_name("RESULTS.md"), source.with_name("results.png"))

@@ -1,0 +1,351 @@
+"""Accord's benchmark: Accord, rdflib-endpoint and Oxigraph's server side by side.
+
+    python benchmarks/run.py --sizes 10k,100k,1M,10M      # the full run (about an hour)
+    python benchmarks/run.py --quick                      # 10k, bounded, for CI
+
+For each size it generates the synthetic graph (benchmarks/generate.py), then for
+each server: load time (start to first answer), restart time (Accord: reopening its
+on-disk store), memory (RSS) and disk size, latency (median, p99) of every workload
+of benchmarks/workload.py, and throughput at 1 and 16 clients (wrk on loopback).
+Accord also runs with several uvicorn workers sharing its store read-only, and its
+store is queried from 1, 2 and 4 threads in-process.  Then ``accord validate`` is
+timed.  Results go to benchmarks/results.json, benchmarks/RESULTS.md and
+benchmarks/results.png.  Nothing is asserted: the targets are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+import venv
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make app/ and benchmarks/ importable
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import generate, inprocess, load, report, servers, workload  # noqa: E402
+
+HERE = ROOT / "benchmarks"
+PEER_PACKAGES = ["rdflib-endpoint", "oxigraph"]
+
+
+def label(n: int) -> str:
+    for unit, scale in (("M", 1_000_000), ("k", 1_000)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale}{unit}"
+    return str(n)
+
+
+def machine() -> dict[str, object]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(
+            int(line.split()[1]) * 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration):
+        mem = 0
+    versions = {}
+    for dist in ("pyoxigraph", "rdflib", "pyshacl", "fastapi", "uvicorn", "httpx"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "-"
+    wrk = (
+        subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+        if _has("wrk")
+        else None
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_bytes": mem,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "versions": versions,
+        "wrk": (wrk.stdout or wrk.stderr).split("\n")[0].strip() if wrk else "not installed",
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def _has(cmd: str) -> bool:
+    from shutil import which
+
+    return which(cmd) is not None
+
+
+def peers_ready(peers: Path, install: bool) -> dict[str, str] | None:
+    """The peer servers' venv (rdflib-endpoint, oxigraph), installed if asked."""
+    py = peers / "bin" / "python"
+    if not py.exists():
+        if not install:
+            return None
+        print(f"installing {', '.join(PEER_PACKAGES)} into {peers}", flush=True)
+        venv.create(peers, with_pip=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
+    code = "import importlib.metadata as m, json; print(json.dumps({d: m.version(d) for d in %r}))"
+    out = subprocess.run(
+        [str(py), "-c", code % PEER_PACKAGES], capture_output=True, text=True, check=False
+    )
+    return json.loads(out.stdout) if out.returncode == 0 else None
+
+
+def measure(server: servers.Server, ws: list[workload.Workload], cfg: argparse.Namespace) -> dict:
+    """Latency of every workload and throughput of the load-generator workloads."""
+    result: dict[str, object] = {}
+    if not cfg.throughput_only:
+        lat = {}
+        for w in ws:
+            lat[w.name] = load.latency(server.url, w, cfg.reps, cfg.budget, cfg.timeout)
+            lat[w.name]["group"] = w.group
+            print(f"    {w.name:32} {_fmt_lat(lat[w.name])}", flush=True)
+        result["latency"] = lat
+    result["throughput"] = throughput(server, ws, cfg)
+    result["memory"] = server.memory()
+    return result
+
+
+def throughput(server: servers.Server, ws: list[workload.Workload], cfg) -> dict:
+    out: dict[str, dict[str, object]] = {}
+    for w in ws:
+        if w.name not in workload.THROUGHPUT:
+            continue
+        out[w.name] = {}
+        for c in cfg.clients:
+            r = load.throughput(server.url, w, c, cfg.duration, cfg.work, cfg.timeout)
+            out[w.name][str(c)] = r
+            print(f"    {w.name} x{c} clients: {r.get('rps', r.get('error'))} req/s", flush=True)
+    return out
+
+
+def _fmt_lat(r: dict) -> str:
+    if "error" in r:
+        return str(r["error"])[:80]
+    return f"median {r['median_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms ({r['n']}x, {r['rows']} rows)"
+
+
+def run_size(n: int, cfg: argparse.Namespace, peers: Path | None) -> dict[str, Any]:
+    name = label(n)
+    data = cfg.work / f"accord-{name}.nt"
+    meta_file = generate.meta_path(data)
+    meta = json.loads(meta_file.read_text()) if meta_file.exists() and data.exists() else None
+    out: dict[str, Any] = {}
+    if not meta or meta.get("triples") != n or meta.get("seed") != cfg.seed:
+        started = time.perf_counter()
+        meta = generate.generate(n, data, cfg.seed)
+        out["generate_s"] = time.perf_counter() - started
+    print(f"== {name}: {data} ({meta['units']} summits)", flush=True)
+    out.update(triples=meta["triples"], units=meta["units"], file_bytes=data.stat().st_size)
+    ws = workload.workloads(meta["units"], seed=cfg.seed)
+    files = workload.served_files(data)
+    logs = cfg.work / "logs" / name
+    results: dict[str, dict] = {}
+    out["servers"] = results
+
+    if "accord" in cfg.servers:
+        store = cfg.work / f"store-accord-{name}"
+        s = servers.accord(files, store, logs, fresh=True, timeout_s=cfg.timeout)
+        try:
+            s.wait_ready(cfg.start_timeout)
+            print(f"  accord: loaded and answering in {s.ready_s:.2f} s", flush=True)
+            results["accord"] = {"ready_s": s.ready_s, **measure(s, ws, cfg)}
+        finally:
+            s.stop()
+        results["accord"]["disk_bytes"] = servers.disk_usage(store)
+        s = servers.accord(files, store, logs, name="accord-restart", timeout_s=cfg.timeout)
+        try:
+            results["accord"]["restart_s"] = s.wait_ready(cfg.start_timeout)
+            print(f"  accord: restarted and answering in {s.ready_s:.2f} s", flush=True)
+            results["accord"]["restart_memory"] = s.memory()
+        finally:
+            s.stop()
+        variants = [
+            (
+                "queries in the server's threads (ACCORD_QUERY_WORKERS=0)",
+                lambda: servers.accord(
+                    files,
+                    store,
+                    logs,
+                    name="accord-threads",
+                    timeout_s=cfg.timeout,
+                    env={"ACCORD_QUERY_WORKERS": "0"},
+                ),
+            ),
+            *(
+                (
+                    f"{w} uvicorn workers, store read-only, queries in threads",
+                    lambda w=w: servers.accord_workers(
+                        files, store, w, logs, timeout_s=cfg.timeout
+                    ),
+                )
+                for w in cfg.workers
+            ),
+        ]
+        if cfg.bare:
+            variants.append(
+                ("the same store behind a bare ASGI app", lambda: servers.bare(files, store, logs))
+            )
+        for what, start in variants:
+            s = start()
+            try:
+                s.wait_ready(cfg.start_timeout)
+                print(f"  {s.name}: {what}", flush=True)
+                results[s.name] = {
+                    "ready_s": s.ready_s,
+                    "throughput": throughput(s, ws, cfg),
+                    "memory": s.memory(),
+                    "what": what,
+                }
+            finally:
+                s.stop()
+        if cfg.threads:
+            tw = [w for w in ws if w.name in workload.THROUGHPUT]
+            out["threads"] = inprocess.threads(store, files, tw, cfg.threads, cfg.duration / 2)
+            print(f"  in-process threads: {out['threads']}", flush=True)
+
+    if "rdflib-endpoint" in cfg.servers and peers and n <= cfg.rdflib_max:
+        s = servers.rdflib_endpoint(files, peers, logs)
+        try:
+            s.wait_ready(cfg.start_timeout)
+            print(f"  rdflib-endpoint: loaded and answering in {s.ready_s:.2f} s", flush=True)
+            results["rdflib-endpoint"] = {"ready_s": s.ready_s, **measure(s, ws, cfg)}
+        finally:
+            s.stop()
+    elif "rdflib-endpoint" in cfg.servers:
+        why = "not installed" if not peers else f"not run above {label(cfg.rdflib_max)}"
+        results["rdflib-endpoint"] = {"skipped": why}
+
+    if "oxigraph" in cfg.servers and peers:
+        location = cfg.work / f"store-oxigraph-{name}"
+        s = servers.oxigraph(files, peers, location, logs)
+        try:
+            s.wait_ready(cfg.start_timeout)
+            print(f"  oxigraph: loaded in {s.prepare_s:.2f} s, answering in {s.ready_s:.2f} s")
+            results["oxigraph"] = {
+                "ready_s": s.ready_s,
+                "load_s": s.prepare_s,
+                **measure(s, ws, cfg),
+                "disk_bytes": servers.disk_usage(location),
+            }
+        finally:
+            s.stop()
+    elif "oxigraph" in cfg.servers:
+        results["oxigraph"] = {"skipped": "not installed"}
+
+    if n <= cfg.validate_max:
+        print(f"  accord validate {data.name} ...", flush=True)
+        out["validate"] = inprocess.validate(data, cfg.validate_timeout)
+        print(f"  accord validate: {out['validate']}", flush=True)
+        out["validate_split"] = inprocess.validate_split(data, cfg.validate_timeout)
+        print(f"  pySHACL core + SHACL-SPARQL in Oxigraph: {out['validate_split']}", flush=True)
+    else:
+        out["validate"] = {"skipped": f"not run above {label(cfg.validate_max)}"}
+    return out
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="10k,100k,1M,10M", help="graph sizes (default: %(default)s)")
+    p.add_argument("--quick", action="store_true", help="10k only, short and bounded (CI)")
+    p.add_argument(
+        "--servers",
+        default="accord,rdflib-endpoint,oxigraph",
+        help="which servers (default: %(default)s)",
+    )
+    p.add_argument("--work", type=Path, default=HERE / ".work", help="data, stores and logs")
+    p.add_argument(
+        "--peers", type=Path, default=HERE / ".venv-peers", help="venv of the peer servers"
+    )
+    p.add_argument("--no-install", action="store_true", help="never pip-install the peers")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reps", type=int, default=30, help="latency requests per workload")
+    p.add_argument("--budget", type=float, default=20.0, help="latency seconds per workload")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per throughput run")
+    p.add_argument("--clients", default="1,16", help="throughput concurrency levels")
+    p.add_argument("--workers", default="2,4", help="uvicorn worker counts to compare")
+    p.add_argument("--threads", default="1,2,4", help="in-process thread counts")
+    p.add_argument("--rdflib-max", type=generate.parse_count, default=1_000_000)
+    p.add_argument("--validate-max", type=generate.parse_count, default=1_000_000)
+    p.add_argument("--validate-timeout", type=float, default=3600.0)
+    p.add_argument("--start-timeout", type=float, default=1800.0)
+    p.add_argument("--throughput-only", action="store_true", help="skip the latency runs")
+    p.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare ASGI floor")
+    p.add_argument(
+        "--merge", action="store_true", help="keep the other sizes of the last results.json"
+    )
+    p.add_argument(
+        "--note", default="", help="a line for the top of RESULTS.md (e.g. 'provisional')"
+    )
+    p.add_argument("--results", type=Path, default=HERE, help="where results.* and RESULTS.md go")
+    cfg = p.parse_args(argv)
+    if cfg.quick:
+        cfg.sizes, cfg.reps, cfg.budget, cfg.timeout = "10k", 3, 0.5, 30.0
+        cfg.duration, cfg.workers, cfg.threads = 1.0, "2", "1,2"
+        cfg.no_install = True
+        cfg.validate_timeout, cfg.start_timeout = 120.0, 120.0
+    cfg.sizes = sorted(generate.parse_count(s) for s in cfg.sizes.split(","))
+    cfg.servers = [s.strip() for s in cfg.servers.split(",") if s.strip()]
+    cfg.clients = [int(c) for c in cfg.clients.split(",") if c]
+    cfg.workers = [int(c) for c in cfg.workers.split(",") if c]
+    cfg.threads = [int(c) for c in cfg.threads.split(",") if c]
+    return cfg
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg = parse_args(argv)
+    cfg.work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    info = machine()
+    peer_versions = peers_ready(cfg.peers, install=not cfg.no_install)
+    info["peers"] = peer_versions or "not installed"
+    peers = cfg.peers if peer_versions else None
+    results: dict[str, Any] = {
+        "machine": info,
+        "command": shlex.join(["python", "benchmarks/run.py", *(argv or sys.argv[1:])]),
+        "note": cfg.note,
+        "quick": cfg.quick,
+        "sizes": {},
+    }
+    target = cfg.work if cfg.quick else cfg.results
+    previous = target / "results.json"
+    if cfg.merge and previous.exists():  # keep the sizes measured by an earlier run
+        results["sizes"] = json.loads(previous.read_text()).get("sizes", {})
+        results["command"] += f" (merged with an earlier run of {', '.join(results['sizes'])})"
+    for n in cfg.sizes:
+        fresh = run_size(n, cfg, peers)
+        old = results["sizes"].get(label(n), {})  # type: ignore[attr-defined]
+        if old:  # --merge: the servers and checks of this run replace the earlier ones
+            fresh["servers"] = {**old.get("servers", {}), **fresh["servers"]}
+            for key in ("validate", "validate_split", "threads"):
+                if key in old and (key not in fresh or "skipped" in fresh[key]):
+                    fresh[key] = old[key]
+        results["sizes"][label(n)] = fresh  # type: ignore[index]
+    info["load_average_at_end"] = os.getloadavg()
+    results["elapsed_s"] = time.perf_counter() - started
+    # A quick run proves the harness; its numbers stay in the work folder.
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    report.write(results, target / "RESULTS.md", target / "results.png")
+    print(f"done in {results['elapsed_s']:.0f} s: {target / 'RESULTS.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
