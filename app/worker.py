@@ -168,17 +168,20 @@ def sandbox(memory_mb: int, outbound: bool = False) -> None:
     memory beyond what it holds now."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if memory_mb > 0:
-        limit = _vm_size() + STACK_BYTES + memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        # RLIMIT_DATA (private writable memory), not RLIMIT_AS: an on-disk store's RocksDB
+        # reserves address space (file maps, thread arenas) it never fills, and an address
+        # space cap made ordinary queries over a 1M-triple store fail (SIGABRT).
+        limit = _vm_data() + STACK_BYTES + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     if not outbound:
         _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (0, hard))
 
 
-def _vm_size() -> int:
+def _vm_data() -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmSize:"):
+            if line.startswith("VmData:"):
                 return int(line.split()[1]) * 1024
     return 0
 

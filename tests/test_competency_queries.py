@@ -97,6 +97,7 @@ def test_who_declined_and_what_they_left_open(store: OxigraphStore) -> None:
 
 def test_removed_from_draft_and_according_to_whom(store: OxigraphStore) -> None:
     rows = run_named(store, "removed-from-draft")
+    assert {short(r["declaration"]) for r in rows} == {"paris-declaration-2026"}
     got = {(short(r["item"]), short(r["primarySource"]), short(r["reportedIn"])) for r in rows}
     assert got == {
         ("provision-us-role-in-force", "source-politico-drafts", "source-article-paris-talks"),
