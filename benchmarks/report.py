@@ -12,6 +12,8 @@ from pathlib import Path
 
 MB = 1024 * 1024
 SERVERS = ["accord", "rdflib-endpoint", "oxigraph"]
+#: Accord in front of an external store (benchmarks/servers.py): a section of their own.
+EXTERNAL = ["accord+oxigraph-server", "accord+virtuoso"]
 
 
 def _ms(r: dict | None) -> str:
@@ -170,6 +172,8 @@ def markdown(results: dict, plot_name: str | None) -> str:
     ]
     for name, s in sizes.items():
         for server, r in s["servers"].items():
+            if server in EXTERNAL:
+                continue
             if "skipped" in r:
                 out.append(f"| {name} | | {server} | {r['skipped']} | | | | | |")
                 continue
@@ -222,7 +226,7 @@ def markdown(results: dict, plot_name: str | None) -> str:
     out += [f"- `{n}`: {what}" for n, what in variants.items()]
     out.append("")
     for name, s in sizes.items():
-        names = [n for n, r in s["servers"].items() if "throughput" in r]
+        names = [n for n, r in s["servers"].items() if "throughput" in r and n not in EXTERNAL]
         if not names:
             continue
         out += [
@@ -237,6 +241,8 @@ def markdown(results: dict, plot_name: str | None) -> str:
                 cells = [_rps(s["servers"][n]["throughput"].get(wl, {}).get(c)) for n in names]
                 out.append(f"| {wl} | {c} | " + " | ".join(cells) + " |")
         out.append("")
+    # A separate run of Accord over external stores may be kept under "external".
+    out += external(results.get("external") or results)
     threads = {name: s["threads"] for name, s in sizes.items() if s.get("threads")}
     if threads:
         out += [
@@ -283,6 +289,103 @@ def markdown(results: dict, plot_name: str | None) -> str:
     return "\n".join(out) + "\n"
 
 
+def external(results: dict) -> list[str]:
+    """ "Accord over external stores": Accord in front of the Oxigraph server and Virtuoso
+    beside embedded Accord, measured with the same workload (what the extra hop costs)."""
+    sizes = {
+        name: s
+        for name, s in results["sizes"].items()
+        if any(n in s.get("servers", {}) for n in EXTERNAL)
+    }
+    if not sizes:
+        return []
+    measured = [
+        r["measured"]
+        for s in sizes.values()
+        for n, r in s["servers"].items()
+        if n in EXTERNAL and "measured" in r
+    ]
+    commands = sorted({m["command"] for m in measured})
+    since = min((m["date"] for m in measured), default="?")
+    out = [
+        "## Accord over external stores",
+        "",
+        "`accord serve --store sparql+http://...` in front of an Oxigraph server "
+        "(`oxigraph serve`) and Virtuoso 7 (`virtuoso-t`, `.ci/virtuoso.ini` with "
+        "`ResultSetMaxRows` raised to the harness's `--store-max-rows`), each store started "
+        "empty on a loopback port, filled with `accord load --store URL` (the ontology and "
+        "the generated graph, one named graph per file, plus their union), beside embedded "
+        "`accord` (on-disk pyoxigraph). Load: `accord load` (parse, PUT, publish, check); "
+        "start: `accord serve` start to first answer (embedded `accord` parses and loads "
+        "at start, so its start is its load). Memory: Accord's processes (embedded: with "
+        "its pool of query worker processes; over a store queries run in the server's "
+        "threads) / the store's process, PSS after the runs; disk: the store's folder.",
+        "",
+        f"Measured from {since} by " + " and ".join(f"`{c}`" for c in commands) + ".",
+        "",
+        *_machine_line(results),
+        "| size | system | load (s) | start (s) | Accord PSS | store PSS | disk |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, s in sizes.items():
+        for n in ["accord", *EXTERNAL]:
+            r = s["servers"].get(n)
+            if not r:
+                continue
+            if "skipped" in r:
+                out.append(f"| {name} | {n} | {r['skipped']}: {r.get('error', '')[:200]} | | | | |")
+                continue
+            load = r.get("load_s") if n in EXTERNAL else None
+            out.append(
+                f"| {name} | {n} | {_num(load)} | {_num(r.get('ready_s'))} "
+                f"| {_mb(r.get('memory', {}).get('pss'))} "
+                f"| {_mb(r.get('store_memory', {}).get('pss'))} | {_mb(r.get('disk_bytes'))} |"
+            )
+    for name, s in sizes.items():
+        names = [n for n in ["accord", *EXTERNAL] if "latency" in s["servers"].get(n, {})]
+        if not names:
+            continue
+        first = s["servers"][names[0]]["latency"]
+        out += [
+            "",
+            f"### {name} triples: latency, median / p99 (ms), one client",
+            "",
+            "| query | " + " | ".join(names) + " | rows |",
+            "|---|" + "---|" * (len(names) + 1),
+        ]
+        for wl in first:
+            cells = [_ms(s["servers"][n]["latency"].get(wl)) for n in names]
+            rows = {s["servers"][n]["latency"].get(wl, {}).get("rows") for n in names} - {None}
+            shown = "/".join(str(x) for x in sorted(rows)) + (" (differ)" if len(rows) > 1 else "")
+            out.append(f"| {wl} | " + " | ".join(cells) + f" | {shown} |")
+        names = [n for n in ["accord", *EXTERNAL] if "throughput" in s["servers"].get(n, {})]
+        out += [
+            "",
+            f"### {name} triples: throughput (req/s)",
+            "",
+            "| query | clients | " + " | ".join(names) + " |",
+            "|---|---|" + "---|" * len(names),
+        ]
+        wls = {wl: r for n in names for wl, r in s["servers"][n]["throughput"].items()}
+        for wl, by_clients in wls.items():
+            for c in by_clients:
+                cells = [_rps(s["servers"][n]["throughput"].get(wl, {}).get(c)) for n in names]
+                out.append(f"| {wl} | {c} | " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
+def _machine_line(results: dict) -> list[str]:
+    m = results.get("machine")
+    if not m:
+        return []
+    return [
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_bytes'] / 1024**3:.0f} GiB, "
+        f"Python {m['python']}, {m.get('wrk')}; load average at start "
+        f"{_load(m.get('load_average_at_start'))}, at end {_load(m.get('load_average_at_end'))}.",
+        "",
+    ]
+
+
 def _load(value: object) -> str:
     return "–" if not value else ", ".join(f"{x:.1f}" for x in value)  # type: ignore[attr-defined]
 
@@ -311,8 +414,8 @@ def plot(results: dict, path: Path) -> bool:
             # that a server is not flattered by the queries it failed.
             answered = [
                 set(k for k, v in other["latency"].items() if "median_ms" in v)
-                for other in s["servers"].values()
-                if "latency" in other
+                for name, other in s["servers"].items()
+                if "latency" in other and name in colors
             ]
             common = set.intersection(*answered)
             medians = [

@@ -248,6 +248,10 @@ def run_size(n: int, cfg: argparse.Namespace, peers: Path | None) -> dict[str, A
     elif "oxigraph" in cfg.servers:
         results["oxigraph"] = {"skipped": "not installed"}
 
+    for system, kind in servers.EXTERNAL.items():
+        if system in cfg.servers:
+            results[system] = run_external(system, kind, files, ws, cfg, name, logs, peers)
+
     if n <= cfg.validate_max:
         print(f"  accord validate {data.name} ...", flush=True)
         out["validate"] = inprocess.validate(data, cfg.validate_timeout)
@@ -259,14 +263,82 @@ def run_size(n: int, cfg: argparse.Namespace, peers: Path | None) -> dict[str, A
     return out
 
 
+def run_external(
+    system: str,
+    kind: str,
+    files: list[Path],
+    ws: list[workload.Workload],
+    cfg: argparse.Namespace,
+    size: str,
+    logs: Path,
+    peers: Path | None,
+) -> dict[str, Any]:
+    """Accord in front of an external store: start the store, ``accord load`` into it,
+    ``accord serve --store`` on it, measure as for the others; stop both by PID."""
+    location = cfg.work / f"store-{kind}-{size}"
+    env = servers.remote_env(kind, cfg.timeout, cfg.store_max_rows)
+    store = servers.external_store(
+        kind, location, logs, peers=peers, max_rows=cfg.store_max_rows, timeout_s=cfg.timeout
+    )
+    try:
+        try:
+            store.wait_ready(cfg.start_timeout)
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"  {system}: the store did not start: {exc}", flush=True)
+            return {"skipped": f"{kind} did not start", "error": str(exc)[:500]}
+        url = str(store.info["store_url"])
+        print(f"  {system}: {kind} up in {store.ready_s:.2f} s at {url}", flush=True)
+        try:
+            load_s = servers.accord_load(
+                files, url, logs, env, cfg.start_timeout, name=f"{system}-load"
+            )
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            print(f"  {system}: accord load failed: {exc}", flush=True)
+            return {"skipped": "accord load failed", "error": str(exc)[-500:]}
+        print(f"  {system}: accord load in {load_s:.2f} s", flush=True)
+        s = servers.accord_remote(files, url, logs, name=system, env=env)
+        try:
+            s.wait_ready(cfg.start_timeout)
+            print(f"  {system}: answering in {s.ready_s:.2f} s", flush=True)
+            out: dict[str, Any] = {
+                "store": kind,
+                "store_ready_s": store.ready_s,
+                "load_s": load_s,
+                "ready_s": s.ready_s,
+                **measure(s, ws, cfg),
+            }
+        finally:
+            s.stop()
+        out["store_memory"] = store.memory()
+        out["measured"] = {
+            "command": shlex.join(["python", "benchmarks/run.py", *(cfg.argv or [])]),
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "load_average": os.getloadavg(),
+        }
+    finally:
+        store.stop()
+    out["disk_bytes"] = servers.disk_usage(location)
+    return out
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="10k,100k,1M,10M", help="graph sizes (default: %(default)s)")
     p.add_argument("--quick", action="store_true", help="10k only, short and bounded (CI)")
     p.add_argument(
         "--servers",
+        "--systems",
         default="accord,rdflib-endpoint,oxigraph",
-        help="which servers (default: %(default)s)",
+        help="which servers (default: %(default)s; also "
+        + ", ".join(servers.EXTERNAL)
+        + ": Accord in front of an external store)",
+    )
+    p.add_argument(
+        "--store-max-rows",
+        type=int,
+        default=10**6,
+        help="Virtuoso's ResultSetMaxRows and Accord's ACCORD_STORE_MAX_ROWS for the "
+        "external stores (default: %(default)s)",
     )
     p.add_argument("--work", type=Path, default=HERE / ".work", help="data, stores and logs")
     p.add_argument(
@@ -295,6 +367,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--results", type=Path, default=HERE, help="where results.* and RESULTS.md go")
     cfg = p.parse_args(argv)
+    cfg.argv = list(sys.argv[1:] if argv is None else argv)
     if cfg.quick:
         cfg.sizes, cfg.reps, cfg.budget, cfg.timeout = "10k", 3, 0.5, 30.0
         cfg.duration, cfg.workers, cfg.threads = 1.0, "2", "1,2"
@@ -326,7 +399,10 @@ def main(argv: list[str] | None = None) -> int:
     target = cfg.work if cfg.quick else cfg.results
     previous = target / "results.json"
     if cfg.merge and previous.exists():  # keep the sizes measured by an earlier run
-        results["sizes"] = json.loads(previous.read_text()).get("sizes", {})
+        earlier = json.loads(previous.read_text())
+        results["sizes"] = earlier.get("sizes", {})
+        if "external" in earlier:  # a separate run of Accord over external stores
+            results["external"] = earlier["external"]
         results["command"] += f" (merged with an earlier run of {', '.join(results['sizes'])})"
     for n in cfg.sizes:
         fresh = run_size(n, cfg, peers)

@@ -142,6 +142,7 @@ def _spawn(
     url: str,
     logs: Path,
     env: dict[str, str] | None = None,
+    cwd: Path = PROJECT_ROOT,
 ) -> Server:
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{name}.log"
@@ -149,7 +150,7 @@ def _spawn(
         started = time.perf_counter()
         proc = subprocess.Popen(
             list(cmd),
-            cwd=PROJECT_ROOT,
+            cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -257,4 +258,141 @@ def oxigraph(files: Sequence[Path], peers: Path, location: Path, logs: Path) -> 
     server = _spawn("oxigraph", cmd, f"http://{HOST}:{port}/query", logs)
     server.prepare_s = prepare
     server.store = location
+    return server
+
+
+# Accord in front of an external SPARQL store (docs/deployment.md, layout B): the store
+# is started as .ci/stores.sh starts it (same binaries, same Virtuoso configuration, a
+# fresh database on free loopback ports), filled with ``accord load --store URL`` (timed)
+# and queried through ``accord serve --store URL``.
+
+#: The systems of this kind, by the store behind Accord.
+EXTERNAL = {"accord+oxigraph-server": "oxigraph-server", "accord+virtuoso": "virtuoso"}
+#: Virtuoso's administrator, as in .ci/stores.sh (the server listens on loopback only).
+VIRTUOSO_USER = ("dba", "dba")
+
+
+def _oxigraph_binary(peers: Path | None) -> str:
+    for candidate in (Path(sys.executable).parent / "oxigraph", (peers or Path()) / "bin/oxigraph"):
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("oxigraph")
+    if not found:
+        raise RuntimeError("no oxigraph server binary: pip install 'oxigraph>=0.5,<0.6'")
+    return found
+
+
+def virtuoso_ini(http_port: int, sql_port: int, max_rows: int, timeout_s: float) -> str:
+    """.ci/virtuoso.ini on the given ports, with the row cap and the query time limit of
+    the benchmark (a cut answer is refused by Accord: the cap must exceed every answer)."""
+    out = []
+    for line in (PROJECT_ROOT / ".ci" / "virtuoso.ini").read_text().splitlines():
+        key = line.split("=", 1)[0].strip()
+        if line.startswith("ServerPort") and "1111" in line:
+            line = f"ServerPort = {HOST}:{sql_port}"
+        elif line.startswith("ServerPort") and "8890" in line:
+            line = f"ServerPort = {HOST}:{http_port}"
+        elif key == "ResultSetMaxRows":
+            line = f"ResultSetMaxRows = {max_rows}"
+        elif key == "MaxQueryExecutionTime":
+            line = f"MaxQueryExecutionTime = {max(1, int(timeout_s))}"
+        out.append(line)
+    text = "\n".join(out) + "\n"
+    if f"{HOST}:{http_port}" not in text or f"{HOST}:{sql_port}" not in text:
+        raise RuntimeError("could not set Virtuoso's ports in .ci/virtuoso.ini")
+    return text
+
+
+def external_store(
+    kind: str,
+    location: Path,
+    logs: Path,
+    *,
+    peers: Path | None = None,
+    max_rows: int = 10**6,
+    timeout_s: float = 120.0,
+) -> Server:
+    """An empty Oxigraph server (``oxigraph-server``) or Virtuoso 7 (``virtuoso``) in
+    ``location``; ``Server.url`` is its query endpoint, ``info["store_url"]`` the
+    ``sparql+http://`` URL Accord takes."""
+    if location.exists():
+        shutil.rmtree(location)
+    location.mkdir(parents=True)
+    if kind == "oxigraph-server":
+        port = free_port()
+        cmd = [_oxigraph_binary(peers), "serve", "--location", str(location / "db")]
+        cmd += ["--bind", f"{HOST}:{port}"]
+        server = _spawn("oxigraph-server", cmd, f"http://{HOST}:{port}/query", logs)
+    elif kind == "virtuoso":
+        binary = shutil.which("virtuoso-t")
+        if not binary:
+            raise RuntimeError("no virtuoso-t: apt-get install virtuoso-opensource")
+        http_port, sql_port = free_port(), free_port()
+        while sql_port == http_port:
+            sql_port = free_port()
+        ini = virtuoso_ini(http_port, sql_port, max_rows, timeout_s)
+        (location / "virtuoso.ini").write_text(ini)
+        cmd = [binary, "+foreground", "+configfile", "virtuoso.ini"]
+        server = _spawn("virtuoso", cmd, f"http://{HOST}:{http_port}/sparql", logs, cwd=location)
+    else:
+        raise ValueError(f"unknown external store {kind!r} (oxigraph-server, virtuoso)")
+    server.store = location
+    server.info["store_url"] = "sparql+" + server.url
+    return server
+
+
+def remote_env(kind: str, timeout_s: float, max_rows: int) -> dict[str, str]:
+    """Settings of ``accord load``/``accord serve`` over the store ``kind``."""
+    env = {
+        "ACCORD_MAX_RESULT_ROWS": str(10**9),
+        "ACCORD_QUERY_TIMEOUT": str(timeout_s),
+        "ACCORD_STORE_TIMEOUT": str(timeout_s),
+        "ACCORD_STORE_MAX_ROWS": str(max_rows),
+    }
+    if kind == "virtuoso":
+        env["ACCORD_STORE_USER"], env["ACCORD_STORE_PASSWORD"] = VIRTUOSO_USER
+    return env
+
+
+def accord_load(
+    files: Sequence[Path],
+    store_url: str,
+    logs: Path,
+    env: dict[str, str],
+    timeout_s: float,
+    name: str = "accord-load",
+) -> float:
+    """``accord load --store URL FILES``: seconds until published and checked."""
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{name}.log"
+    cmd = [sys.executable, "-m", "app.cli", "load", "--store", store_url, *map(str, files)]
+    started = time.perf_counter()
+    with log.open("wb") as out:
+        done = subprocess.run(
+            cmd,
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **env},
+            timeout=timeout_s,
+            check=False,
+        )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"accord load exited with {done.returncode}; log {log}\n{tail(log)}")
+    return seconds
+
+
+def accord_remote(
+    files: Sequence[Path], store_url: str, logs: Path, *, name: str, env: dict[str, str]
+) -> Server:
+    """``accord serve --store URL FILES`` (the files give the version and the graphs)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "app.cli", "serve", "--store", store_url, *map(str, files)]
+    cmd += ["--host", HOST, "--port", str(port), "--log-level", "warning"]
+    # Never the on-disk store of the embedded runs.
+    environment = {k: v for k, v in os.environ.items() if k != "ACCORD_STORE"} | env
+    server = _spawn(name, cmd, f"http://{HOST}:{port}/sparql", logs, environment)
+    server.info["store_url"] = store_url
     return server
