@@ -8,7 +8,9 @@ step with the concept schemes by the tests.  No inference is run: RDFS inference
 every object of ``accord:hostedBy`` as an ``org:Organization`` from the property's
 range, so the ``sh:class`` checks would pass whatever the data says (a test shows
 this), and it would cost time on every run.  ``advanced=True`` enables the
-SHACL-SPARQL constraints.
+SHACL-SPARQL constraints; those that can run once over the whole graph run in Oxigraph
+instead of once per focus node in pySHACL (app/sparql_constraints.py), with the same
+results.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from rdflib import Dataset, Graph
 from rdflib.term import Node
 from rdflib.util import guess_format
 
-from app import PROJECT_ROOT
+from app import PROJECT_ROOT, sparql_constraints
 from app.dataset import DatasetError, rdf_files
 from app.report import Violation, format_json, format_text, format_turtle, violations
 
@@ -139,6 +141,29 @@ class Outcome:
     data_files: int
 
 
+def run_shacl(
+    data: Graph, shapes: Graph, ontology: Graph, *, bulk_sparql: bool = True
+) -> tuple[bool, Graph, str]:
+    """pySHACL on ``data`` (changed in place: the ontology is mixed into it), no inference,
+    SHACL-SPARQL on.  With ``bulk_sparql`` the SHACL-SPARQL constraints that can run once
+    over the whole graph run in Oxigraph, after pySHACL has mixed in the ontology; the
+    results are the same (tests/test_sparql_constraints.py compares both ways)."""
+    bulk: list[sparql_constraints.BulkConstraint] = []
+    if bulk_sparql:
+        shapes, bulk = sparql_constraints.split(shapes)
+    conforms, results, text = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference=INFERENCE,
+        advanced=True,
+        inplace=True,
+    )
+    if bulk and isinstance(results, Graph):
+        return sparql_constraints.evaluate(bulk, data, bool(conforms), results, str(text))
+    return bool(conforms), results, str(text)
+
+
 def validate(
     data_paths: Sequence[Path],
     shape_paths: Sequence[Path] | None = None,
@@ -148,14 +173,8 @@ def validate(
     data = load(data_paths)
     shapes = load(shape_paths or [SHAPES_DIR]).graph
     ontology = load(ontology_paths or [ONTOLOGY_DIR])
-    conforms, results, _ = pyshacl.validate(
-        data.graph,
-        shacl_graph=shapes,
-        ont_graph=ontology.graph,
-        inference=INFERENCE,
-        advanced=True,
-        inplace=True,  # keep blank-node ids, so that results map back to files
-    )
+    # In place: keep blank-node ids, so that results map back to files.
+    conforms, results, _ = run_shacl(data.graph, shapes, ontology.graph)
     files_of = {**ontology.files_of(), **data.files_of()}
     rows = violations(results, files_of)
     return Outcome(bool(conforms), results, rows, data.count)
@@ -196,12 +215,4 @@ def validate_graph(
     graph is changed in place (the ontology is mixed into it): pass a copy to keep it."""
     shapes = shapes_graph if shapes_graph is not None else load([SHAPES_DIR]).graph
     ontology = ont_graph if ont_graph is not None else load([ONTOLOGY_DIR]).graph
-    conforms, results, text = pyshacl.validate(
-        data_graph,
-        shacl_graph=shapes,
-        ont_graph=ontology,
-        inference=INFERENCE,
-        advanced=True,
-        inplace=True,
-    )
-    return bool(conforms), results, str(text)
+    return run_shacl(data_graph, shapes, ontology)
