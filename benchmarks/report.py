@@ -128,6 +128,18 @@ def targets(results: dict) -> list[str]:
     return lines
 
 
+def _latency_table(servers: dict, names: list[str]) -> list[str]:
+    """A Markdown table of median / p99 latency per workload for the servers ``names``,
+    with the row counts they returned (marked when they differ)."""
+    out = ["| query | " + " | ".join(names) + " | rows |", "|---|" + "---|" * (len(names) + 1)]
+    for wl in servers[names[0]]["latency"]:
+        cells = [_ms(servers[n]["latency"].get(wl)) for n in names]
+        rows = {servers[n]["latency"].get(wl, {}).get("rows") for n in names} - {None}
+        shown = "/".join(str(x) for x in sorted(rows)) + (" (differ)" if len(rows) > 1 else "")
+        out.append(f"| {wl} | " + " | ".join(cells) + f" | {shown} |")
+    return out
+
+
 def markdown(results: dict, plot_name: str | None) -> str:
     m = results["machine"]
     out = ["# Accord benchmark results", ""]
@@ -199,18 +211,7 @@ def markdown(results: dict, plot_name: str | None) -> str:
         names = [n for n in SERVERS if "latency" in s["servers"].get(n, {})]
         if not names:
             continue
-        first = s["servers"][names[0]]["latency"]
-        out += [
-            f"### {name} triples",
-            "",
-            "| query | " + " | ".join(names) + " | rows |",
-            "|---|" + "---|" * (len(names) + 1),
-        ]
-        for wl in first:
-            cells = [_ms(s["servers"][n]["latency"].get(wl)) for n in names]
-            rows = {s["servers"][n]["latency"].get(wl, {}).get("rows") for n in names} - {None}
-            shown = "/".join(str(x) for x in sorted(rows)) + (" (differ)" if len(rows) > 1 else "")
-            out.append(f"| {wl} | " + " | ".join(cells) + f" | {shown} |")
+        out += [f"### {name} triples", "", *_latency_table(s["servers"], names)]
         out.append("")
     out += [
         "## Throughput",
@@ -345,19 +346,12 @@ def external(results: dict) -> list[str]:
         names = [n for n in ["accord", *EXTERNAL] if "latency" in s["servers"].get(n, {})]
         if not names:
             continue
-        first = s["servers"][names[0]]["latency"]
         out += [
             "",
             f"### {name} triples: latency, median / p99 (ms), one client",
             "",
-            "| query | " + " | ".join(names) + " | rows |",
-            "|---|" + "---|" * (len(names) + 1),
+            *_latency_table(s["servers"], names),
         ]
-        for wl in first:
-            cells = [_ms(s["servers"][n]["latency"].get(wl)) for n in names]
-            rows = {s["servers"][n]["latency"].get(wl, {}).get("rows") for n in names} - {None}
-            shown = "/".join(str(x) for x in sorted(rows)) + (" (differ)" if len(rows) > 1 else "")
-            out.append(f"| {wl} | " + " | ".join(cells) + f" | {shown} |")
         names = [n for n in ["accord", *EXTERNAL] if "throughput" in s["servers"].get(n, {})]
         out += [
             "",
