@@ -1,24 +1,26 @@
 """Helpers for tests that run the catalogue's queries directly against a store."""
 
+from functools import cache
 from pathlib import Path
 
 from app import PROJECT_ROOT
-from app.namespaces import sparql_prologue
+from app.catalogue import NamedQuery, load_catalogue
 from app.store import OxigraphStore
 
 QUERIES = PROJECT_ROOT / "queries"
 ID = "https://w3id.org/accord/id/"
 
 
-def run_named(store: OxigraphStore, name: str, **bindings: str) -> list[dict[str, str]]:
-    """Run queries/{name}.rq with optional VALUES bindings; rows as plain strings."""
-    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
-    if bindings:
-        head, _, rest = text.partition("WHERE {")
-        values = " ".join(f"VALUES ?{k} {{ {v} }}" for k, v in bindings.items())
-        text = f"{head}WHERE {{ {values}{rest}"
-    rows = store.select(sparql_prologue() + text)
-    return [{k: str(v) for k, v in row.items()} for row in rows]
+@cache
+def catalogue() -> dict[str, NamedQuery]:
+    return load_catalogue(QUERIES)
+
+
+def run_named(store: OxigraphStore, name: str, **values: str) -> list[dict[str, str]]:
+    """Run queries/{name}.rq with its parameters bound as the server binds them
+    (``app.catalogue``); rows as plain strings."""
+    text = catalogue()[name].bind(values)
+    return [{k: str(v) for k, v in row.items()} for row in store.select(text)]
 
 
 def short(iri: str) -> str:
