@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the store and the settings, built once at start-up."""
+"""FastAPI dependencies: the store and the settings, built once at start-up.
+
+They are ``async def`` although they never await: FastAPI runs a plain ``def``
+dependency in its thread pool, two thread hops per request for reading an attribute.
+"""
 
 from typing import Annotated
 
@@ -8,11 +12,11 @@ from app.settings import Settings
 from app.store import Store
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
