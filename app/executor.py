@@ -14,6 +14,8 @@ process instead: no timeout, no crash isolation, no sandbox (tests and developme
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import logging
 import os
 import queue
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from app.errors import AccordError, QueryTimeout
 from app.settings import Settings
@@ -82,6 +85,9 @@ class Executor:
         self._busy = 0
         self._graphs: frozenset[str] | None = None
         self._live: set[int] = set()
+        #: Requests of the event loop waiting for an idle worker (``run_async``).
+        self._waiters: collections.deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]
+        self._waiters = collections.deque()
         self._finalizer = weakref.finalize(self, _shutdown, self._live, self._zygotes)
 
     @property
@@ -115,11 +121,45 @@ class Executor:
             with self._lock:
                 self._busy -= 1
         self._release(worker)
-        if kind == "ok":
-            return value  # type: ignore[no-any-return]
-        if kind == "error":
-            raise value  # type: ignore[misc]
-        raise RuntimeError(f"query worker: {value}")
+        return _answer(kind, value)
+
+    async def run_async(self, job: QueryJob) -> Answer:
+        """``run`` for the event loop, with the same answers and errors, but no thread
+        per request: the loop itself waits for the worker's pipe to become readable. A
+        request given up (its client went away) stops its query."""
+        if self.size <= 0:
+            return await run_in_threadpool(self.run, job)
+        if self._zygote is None:  # the pool's first start (a fork per worker)
+            await run_in_threadpool(self._start)
+        worker = await self._acquire_async()
+        loop = asyncio.get_running_loop()
+        timeout = self.settings.query_timeout
+        try:
+            worker.conn.send(job)
+            readable = loop.create_future()
+            fd = worker.conn.fileno()
+            loop.add_reader(fd, _wake, readable)
+            try:
+                await asyncio.wait_for(readable, timeout)
+            except TimeoutError:
+                self._kill(worker)
+                raise QueryTimedOut(
+                    f"the query ran for more than {timeout:g} s and was stopped; "
+                    "simplify it or add a LIMIT"
+                ) from None
+            except asyncio.CancelledError:
+                self._kill(worker)
+                raise
+            finally:
+                loop.remove_reader(fd)
+            kind, value = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise self._crashed(worker) from exc
+        finally:
+            with self._lock:
+                self._busy -= 1
+        self._release(worker)
+        return _answer(kind, value)
 
     def _acquire(self) -> _Worker:
         self._start()
@@ -127,20 +167,56 @@ class Executor:
         try:
             worker = self._idle.get(timeout=wait)
         except queue.Empty:
-            raise WorkersBusy(
-                f"all {self.size} query workers stayed busy for {wait:g} s; retry later",
-                retry_after=max(1, int(wait)),
-            ) from None
+            raise self._busy_error(wait) from None
         with self._lock:
             self._busy += 1
         return worker
+
+    async def _acquire_async(self) -> _Worker:
+        loop = asyncio.get_running_loop()
+        wait = self.settings.query_queue_timeout
+        deadline = loop.time() + wait
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                pass
+            else:
+                with self._lock:
+                    self._busy += 1
+                return worker
+            woken: asyncio.Future[None] = loop.create_future()
+            self._waiters.append((loop, woken))
+            if not self._idle.empty():  # released between the check and the append
+                woken.cancel()
+                continue
+            try:
+                await asyncio.wait_for(woken, max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                raise self._busy_error(wait) from None
+
+    def _busy_error(self, wait: float) -> WorkersBusy:
+        return WorkersBusy(
+            f"all {self.size} query workers stayed busy for {wait:g} s; retry later",
+            retry_after=max(1, int(wait)),
+        )
+
+    def _put_idle(self, worker: _Worker) -> None:
+        """Hand ``worker`` to the next request: a thread blocked in ``run``, or the first
+        event-loop request still waiting in ``run_async``."""
+        self._idle.put(worker)
+        while self._waiters:
+            loop, woken = self._waiters.popleft()
+            if not woken.done():
+                loop.call_soon_threadsafe(_wake, woken)
+                break
 
     def _release(self, worker: _Worker) -> None:
         if worker.generation != self._generation:
             self._retire(worker)
             self._replace()
         else:
-            self._idle.put(worker)
+            self._put_idle(worker)
 
     def _kill(self, worker: _Worker) -> None:
         try:
@@ -174,7 +250,7 @@ class Executor:
                 return
             self._zygote = self._new_zygote()
             for _ in range(self.size):
-                self._idle.put(self._spawn_locked())
+                self._put_idle(self._spawn_locked())
 
     def _new_zygote(self) -> Zygote:
         s = self.settings
@@ -194,7 +270,7 @@ class Executor:
     def _replace(self) -> None:
         with self._lock:
             try:
-                self._idle.put(self._spawn_locked())
+                self._put_idle(self._spawn_locked())
             except ZygoteError:
                 logger.exception("could not replace a query worker")
 
@@ -220,7 +296,7 @@ class Executor:
                     break
             for worker in stale:
                 self._retire(worker)
-                self._idle.put(self._spawn_locked())
+                self._put_idle(self._spawn_locked())
         old.close()
 
     def close(self) -> None:
@@ -237,6 +313,11 @@ class Executor:
         self._live.clear()
 
     # -- facts for the guard, /ready and /metrics -------------------------------------
+
+    @property
+    def known_graphs(self) -> frozenset[str] | None:
+        """``graphs()`` if already known (no query), else None."""
+        return self._graphs
 
     def graphs(self) -> frozenset[str]:
         """The names of the dataset's named graphs (cached until ``refresh``)."""
@@ -257,6 +338,19 @@ class Executor:
     def pids(self) -> set[int]:
         """The pids of the live workers (for tests and monitoring)."""
         return set(self._live)
+
+
+def _answer(kind: str, value: object) -> Answer:
+    if kind == "ok":
+        return value  # type: ignore[return-value]
+    if kind == "error":
+        raise value  # type: ignore[misc]
+    raise RuntimeError(f"query worker: {value}")
+
+
+def _wake(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 def _shutdown(pids: set[int], zygotes: list[Zygote | None]) -> None:

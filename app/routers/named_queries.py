@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from app.catalogue import NamedQuery, load_catalogue
 from app.deps import SettingsDep
@@ -118,8 +117,7 @@ async def run_named_query(
             raise BadRequest(f"parameter {key!r} given more than once; give it once")
         values[key] = value
     text = query.bind(values)
-    return await run_in_threadpool(
-        query_response,
+    return await query_response(
         get_executor(request),
         request,
         text,

@@ -32,6 +32,9 @@ from app.store import Store
 from app.worker import QueryJob
 from app.writes import Writer
 
+#: Where the endpoint answers (GET, HEAD, POST).
+PATH = "/sparql"
+
 router = APIRouter(tags=["SPARQL"])
 
 RESULT_TYPES = list(dict.fromkeys([*OFFERS["solutions"], *OFFERS["graph"]]))
@@ -114,12 +117,12 @@ LabelsParam = Annotated[
 
 
 @router.get(
-    "/sparql",
+    PATH,
     summary="Run a SPARQL query (GET), or read the service description",
     responses=RESPONSES,
     response_class=Response,
 )
-@router.head("/sparql", include_in_schema=False)
+@router.head(PATH, include_in_schema=False)
 async def sparql_get(
     request: Request,
     store: StoreDep,
@@ -138,7 +141,7 @@ async def sparql_get(
 
 
 @router.post(
-    "/sparql",
+    PATH,
     summary="Run a SPARQL query (POST, URL-encoded or direct)",
     responses=RESPONSES,
     response_class=Response,
@@ -201,8 +204,7 @@ async def handle(request: Request, store: Store, settings: Settings) -> Response
         return await update_response(request, req, settings)
     if req.operation == "description":
         return await run_in_threadpool(description_response, request, store, settings, req, head)
-    return await run_in_threadpool(
-        query_response,
+    return await query_response(
         get_executor(request),
         request,
         req.text or "",
@@ -216,7 +218,7 @@ async def handle(request: Request, store: Store, settings: Settings) -> Response
     )
 
 
-def query_response(
+async def query_response(
     executor: Executor,
     request: Request,
     text: str,
@@ -238,7 +240,8 @@ def query_response(
     reads "none" as the union of all graphs (default graph) and every graph (named)."""
     request.state.query_hash = query_hash(text)  # for the access log
     settings = executor.settings
-    check_query(text, settings, executor.graphs(), base_iri)
+    graphs = executor.known_graphs or await run_in_threadpool(executor.graphs)
+    check_query(text, settings, graphs, base_iri)
     if not default_graphs and not named_graphs:
         default_graphs, named_graphs = dataset_clauses(text)
     job = QueryJob(
@@ -251,7 +254,7 @@ def query_response(
         base_iri=base_iri,
         max_rows=settings.max_result_rows,
     )
-    answer = executor.run(job)
+    answer = await executor.run_async(job)
     return negotiated(answer.body, answer.media_type, head)
 
 
@@ -307,4 +310,9 @@ async def update_response(request: Request, req: SparqlRequest, settings: Settin
 def endpoint_url(request: Request, settings: Settings) -> str:
     """The endpoint's public URL: ``public_url`` if set, else its URL as this request
     reached the server."""
-    return settings.public_url or str(request.url_for("sparql_get"))
+    if settings.public_url:
+        return settings.public_url
+    # What ``request.url_for("sparql_get")`` gives, without its walk over every route
+    # (an eighth of a point lookup's time in the server).
+    base = request.base_url
+    return str(base.replace(path=base.path.rstrip("/") + PATH))

@@ -5,6 +5,8 @@ also shown off, so each test would fail without it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -16,7 +18,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
-from app.executor import Executor
+from app.errors import QueryTimeout
+from app.executor import Executor, WorkersBusy
+from app.worker import QueryJob
 from tests.hardening.conftest import LONG, RUNAWAY, MakeApp
 
 JSON = "application/sparql-results+json"
@@ -236,3 +240,82 @@ def test_a_query_over_its_memory_budget_is_stopped(make_app: MakeApp) -> None:
     unlimited = TestClient(make_app(query_workers=1, query_memory_mb=0))
     answered = unlimited.get("/sparql", params={"query": query}, headers={"Accept": JSON})
     assert answered.status_code == 200 and '"1000000"' in answered.text
+
+
+# -- the event loop's path (``Executor.run_async``, what the routes use) ---------------
+
+
+def test_requests_beyond_the_pool_wait_their_turn_on_the_event_loop(make_app: MakeApp) -> None:
+    app = make_app(query_workers=1, query_queue_timeout=30.0)
+    executor: Executor = app.state.executor
+
+    async def main() -> list[bytes]:
+        jobs = [QueryJob(f"SELECT ({n} AS ?n) {{}}", fmt="csv") for n in range(6)]
+        answers = await asyncio.gather(*(executor.run_async(job) for job in jobs))
+        return [a.body for a in answers]
+
+    bodies = asyncio.run(main())
+    assert bodies == [f"n\r\n{n}\r\n".encode() for n in range(6)]
+    assert executor.counts() == {"busy": 0, "idle": 1}
+
+
+def test_a_waiting_request_gets_503_when_no_worker_frees_in_time(make_app: MakeApp) -> None:
+    app = make_app(query_workers=1, query_timeout=5.0, query_queue_timeout=0.3)
+    executor: Executor = app.state.executor
+
+    async def main() -> BaseException | None:
+        runaway = asyncio.ensure_future(executor.run_async(QueryJob(RUNAWAY, fmt="json")))
+        await asyncio.sleep(0.5)  # the only worker is busy with it
+        try:
+            await executor.run_async(QueryJob("ASK {}", fmt="json"))
+        except WorkersBusy as exc:
+            return exc
+        finally:
+            runaway.cancel()
+        return None
+
+    refused = asyncio.run(main())
+    assert isinstance(refused, WorkersBusy)
+    assert "all 1 query workers stayed busy for 0.3 s" in str(refused)
+
+
+def test_a_request_given_up_stops_its_query(make_app: MakeApp) -> None:
+    """The client went away (the request's task is cancelled): its worker is killed, so
+    a runaway query does not run on to its timeout, and a fresh worker takes its place."""
+    app = make_app(query_workers=1, query_timeout=60.0)
+    executor: Executor = app.state.executor
+
+    async def main() -> tuple[set[int], bytes]:
+        await executor.run_async(QueryJob("ASK {}", fmt="json"))
+        before = executor.pids
+        task = asyncio.ensure_future(executor.run_async(QueryJob(RUNAWAY, fmt="json")))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        after = await executor.run_async(QueryJob("ASK {}", fmt="json"))
+        return before, after.body
+
+    before, body = asyncio.run(main())
+    assert b"true" in body
+    assert len(before) == 1 and executor.pids.isdisjoint(before)
+    assert wait_until(lambda: gone(next(iter(before))), 1.0)
+
+
+def test_the_event_loop_path_stops_a_runaway_at_its_timeout(make_app: MakeApp) -> None:
+    app = make_app(query_workers=1, query_timeout=0.5)
+    executor: Executor = app.state.executor
+
+    async def main() -> tuple[set[int], BaseException | None]:
+        await executor.run_async(QueryJob("ASK {}", fmt="json"))
+        before = executor.pids
+        try:
+            await executor.run_async(QueryJob(RUNAWAY, fmt="json"))
+        except QueryTimeout as exc:
+            return before, exc
+        return before, None
+
+    before, error = asyncio.run(main())
+    assert error is not None and "ran for more than 0.5 s" in str(error)
+    assert executor.pids.isdisjoint(before)
+    assert wait_until(lambda: gone(next(iter(before))), 1.0)
