@@ -21,6 +21,7 @@ def _serve(args: argparse.Namespace) -> int:
     from app.dataset import DatasetError
     from app.errors import DataLoadError
     from app.main import create_app
+    from app.serving import ServingError, serve
     from app.settings import get_settings
 
     settings = get_settings().model_copy(
@@ -28,8 +29,11 @@ def _serve(args: argparse.Namespace) -> int:
         | ({"store": args.store} if args.store is not None else {})
     )
     try:
+        if args.workers > 1:
+            serve(settings, args.workers, args.host, args.port, args.log_level)
+            return 0
         application = create_app(settings)
-    except (DatasetError, DataLoadError, InsecureSettings) as exc:
+    except (DatasetError, DataLoadError, InsecureSettings, ServingError) as exc:
         print(f"accord serve: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(application, host=args.host, port=args.port, log_level=args.log_level)
@@ -94,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (default 1); more than one needs --store (a folder or an "
+        "external store), each process opens it and has its own query workers",
+    )
     serve.set_defaults(func=_serve)
 
     validate = sub.add_parser(

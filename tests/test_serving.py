@@ -1,0 +1,136 @@
+"""``accord serve --workers N``: the graph loaded once into the on-disk store, then served
+by N processes that open it read-only; and the settings it refuses, with the reason."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from app import cli
+from app.main import create_app
+from app.settings import Settings, get_settings
+from tests.conftest import FIXTURE_DATA
+from tests.writes.test_durability import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def children(pid: int, running: str = "") -> list[int]:
+    """The pids of ``pid``'s living child processes (whose command line has ``running``)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[1]) == pid and stat[0] != "Z":
+            with open(entry / "cmdline", "rb") as cmdline:
+                if running.encode() in cmdline.read():
+                    out.append(int(entry.name))
+    return out
+
+
+def count(port: int) -> int:
+    url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": COUNT})
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return int(json.load(response)["results"]["bindings"][0]["n"]["value"])
+
+
+@contextmanager
+def serving(store: Path, workers: int) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    command = [sys.executable, "-m", "app.cli", "serve", str(FIXTURE_DATA), "--store", str(store)]
+    command += ["--port", str(port), "--log-level", "warning", "--workers", str(workers)]
+    log = store.parent / f"serve-{port}.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(command, env=env, cwd=ROOT, stderr=err)
+    try:
+        deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"accord serve ended: {log.read_text()}")
+            try:
+                count(port)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"accord serve did not answer: {log.read_text()}") from None
+                time.sleep(0.1)
+        yield proc, port
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def test_several_processes_serve_the_same_graph(tmp_path: Path) -> None:
+    expected = create_app(Settings(paths=[FIXTURE_DATA], query_workers=0)).state.store.select(
+        COUNT
+    )[0]["n"]
+    with serving(tmp_path / "store", workers=2) as (proc, port):
+        servers = children(proc.pid, running="spawn_main")  # uvicorn's server processes
+        assert len(servers) == 2, f"two server processes under uvicorn's supervisor: {servers}"
+        answers = {count(port) for _ in range(20)}  # new connections, either process
+        assert answers == {int(str(expected.value))}
+        # Each server process that answered has started its own pool of query workers.
+        assert any(children(pid) for pid in servers)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    assert not any(Path(f"/proc/{pid}").exists() and children(pid) for pid in servers)
+
+
+def test_a_restart_reuses_the_loaded_store(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    with serving(store, workers=2) as (_, port):
+        first = count(port)
+    marker = (store / "accord-store.json").read_text()
+    with serving(store, workers=2) as (_, port):
+        assert count(port) == first
+    assert (store / "accord-store.json").read_text() == marker
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "reason"),
+    [
+        (["--workers", "2"], {}, "needs a store the processes can share"),
+        (
+            ["--workers", "2", "--store", "STORE"],
+            {"ACCORD_ALLOW_UPDATE": "true", "ACCORD_WRITE_TOKEN": "x" * 40},
+            "writes (ACCORD_ALLOW_UPDATE) need a single server process",
+        ),
+    ],
+)
+def test_settings_several_processes_cannot_share_are_refused(
+    args: list[str],
+    env: dict[str, str],
+    reason: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    args = [str(tmp_path / "store") if a == "STORE" else a for a in args]
+    get_settings.cache_clear()  # the command reads the environment through this cache
+    try:
+        assert cli.main(["serve", str(FIXTURE_DATA), *args]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert reason in capsys.readouterr().err
+    assert not (tmp_path / "store").exists(), "refused before anything is loaded"
