@@ -181,52 +181,31 @@ def accord(
     fresh: bool = False,
     timeout_s: float = 120.0,
     env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Server:
-    """``accord serve`` on the on-disk store ``store`` (emptied first when ``fresh``)."""
+    """``accord serve`` on the on-disk store ``store`` (emptied first when ``fresh``),
+    with ``workers`` server processes (``--workers``)."""
     if fresh and store.exists():
         shutil.rmtree(store)
     port = free_port()
     cmd = [sys.executable, "-m", "app.cli", "serve", *map(str, files)]
     cmd += ["--host", HOST, "--port", str(port), "--log-level", "warning"]
+    cmd += ["--workers", str(workers)] if workers > 1 else []
     environment = accord_env(store, timeout_s, **(env or {}))
     server = _spawn(name, cmd, f"http://{HOST}:{port}/sparql", logs, environment)
     server.store = store
     return server
 
 
-def accord_workers(
-    files: Sequence[Path],
-    store: Path,
-    workers: int,
-    logs: Path,
-    *,
-    factory: str = "benchmarks.workers_app:create",
-    name: str | None = None,
-    timeout_s: float = 120.0,
-) -> Server:
-    """uvicorn with ``workers`` processes, each opening the loaded store read-only and
-    running queries in its own threads (``query_workers = 0``: no process pool)."""
+def bare(files: Sequence[Path], store: Path, logs: Path) -> Server:
+    """The same store behind a bare ASGI app (benchmarks/bare_app.py), one process."""
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory]
-    cmd += ["--workers", str(workers), "--host", HOST, "--port", str(port)]
-    cmd += ["--log-level", "warning", "--no-access-log"]
-    env = accord_env(
-        store,
-        timeout_s,
-        ACCORD_PATHS=json.dumps([str(f) for f in files]),
-        ACCORD_QUERY_WORKERS="0",
-    )
-    name = name or f"accord-{workers}w"
-    server = _spawn(name, cmd, f"http://{HOST}:{port}/sparql", logs, env)
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.bare_app:create"]
+    cmd += ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    env = accord_env(store, 120.0, ACCORD_PATHS=json.dumps([str(f) for f in files]))
+    server = _spawn("bare-asgi", cmd, f"http://{HOST}:{port}/sparql", logs, env)
     server.store = store
     return server
-
-
-def bare(files: Sequence[Path], store: Path, logs: Path) -> Server:
-    """The same store behind a bare ASGI app (benchmarks/bare_app.py), one worker."""
-    return accord_workers(
-        files, store, 1, logs, factory="benchmarks.bare_app:create", name="bare-asgi"
-    )
 
 
 def rdflib_endpoint(files: Sequence[Path], peers: Path, logs: Path) -> Server:
