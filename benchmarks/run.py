@@ -415,6 +415,11 @@ def main(argv: list[str] | None = None) -> int:
         if "external" in earlier:  # a separate run of Accord over external stores
             results["external"] = earlier["external"]
         results["command"] += f" (merged with an earlier run of {', '.join(results['sizes'])})"
+    elif previous.exists() and not set(cfg.servers) & set(servers.EXTERNAL):
+        # The section on external stores is a run of its own (see README.md): kept.
+        earlier = json.loads(previous.read_text()).get("external")
+        if earlier:
+            results["external"] = earlier
     for n in cfg.sizes:
         fresh = run_size(n, cfg, peers)
         old = results["sizes"].get(label(n), {})  # type: ignore[attr-defined]
