@@ -152,6 +152,9 @@ class Executor:
                 raise
             finally:
                 loop.remove_reader(fd)
+                # uvloop (libuv) leaves a watched descriptor non-blocking, and a large
+                # answer arrives in pieces: recv must block until it is whole.
+                os.set_blocking(fd, True)
             kind, value = worker.conn.recv()
         except (EOFError, OSError) as exc:
             raise self._crashed(worker) from exc

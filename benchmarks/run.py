@@ -443,14 +443,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def harness_problems(results: dict[str, Any]) -> list[str]:
-    """What shows the harness itself broken (not a slow server): a server that ran but
-    never answered the point lookup, in the latency runs or under load. Timeouts of the
-    heavy workloads at large sizes are results, not problems."""
+    """What shows the harness or a server broken (not slow): a 500 (a crashed query
+    worker, a bug), or a server that ran but never answered the point lookup, in the
+    latency runs or under load. Timeouts of the heavy workloads at large sizes are
+    results, not problems."""
     problems = []
     for size, result in results["sizes"].items():
         for name, server in result.get("servers", {}).items():
             if "skipped" in server:
                 continue
+            for wl, answer in server.get("latency", {}).items():
+                if str(answer.get("error", "")).startswith("HTTP 500"):  # a crash, or a bug
+                    problems.append(f"{size} {name}: {wl}: {answer['error']}")
             lookup = server.get("latency", {}).get("point lookup")
             if lookup is not None and ("error" in lookup or not lookup.get("rows")):
                 problems.append(f"{size} {name}: no answer to the point lookup: {lookup}")

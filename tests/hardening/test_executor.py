@@ -319,3 +319,21 @@ def test_the_event_loop_path_stops_a_runaway_at_its_timeout(make_app: MakeApp) -
     assert error is not None and "ran for more than 0.5 s" in str(error)
     assert executor.pids.isdisjoint(before)
     assert wait_until(lambda: gone(next(iter(before))), 1.0)
+
+
+def test_a_large_answer_arrives_whole_under_uvloop(make_app: MakeApp) -> None:
+    """uvicorn runs on uvloop, which leaves a watched pipe non-blocking: an answer larger
+    than the pipe's buffer (here 10,000 rows, about 1 MB) must still be read whole."""
+    import uvloop
+
+    app = make_app(query_workers=1)
+    executor: Executor = app.state.executor
+    values = " ".join(str(n) for n in range(100))
+    job = QueryJob(f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} }}")
+
+    async def main() -> list[bytes]:
+        return [(await executor.run_async(job)).body for _ in range(3)]
+
+    bodies = uvloop.run(main())
+    assert all(len(body) > 500_000 for body in bodies)
+    assert all(body.count(b'"a":') == 10_000 for body in bodies)
