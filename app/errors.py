@@ -37,6 +37,14 @@ class QueryTimeout(AccordError):
     status = 503
 
 
+class ClientGone(AccordError):
+    """The client closed its connection before the answer was ready; its query was
+    stopped.  Nobody reads this status; the access log and ``/metrics`` do (nginx's 499)."""
+
+    status = 499
+    reason = "client_gone"
+
+
 class StoreError(AccordError):
     """The store could not answer (an external store down, a broken database)."""
 

@@ -141,20 +141,19 @@ class Executor:
             loop.add_reader(fd, _wake, readable)
             try:
                 await asyncio.wait_for(readable, timeout)
-            except TimeoutError:
-                self._kill(worker)
-                raise QueryTimedOut(
-                    f"the query ran for more than {timeout:g} s and was stopped; "
-                    "simplify it or add a LIMIT"
-                ) from None
-            except asyncio.CancelledError:
-                self._kill(worker)
-                raise
-            finally:
+            except BaseException as exc:  # the timeout, or the request was cancelled
                 loop.remove_reader(fd)
-                # uvloop (libuv) leaves a watched descriptor non-blocking, and a large
-                # answer arrives in pieces: recv must block until it is whole.
-                os.set_blocking(fd, True)
+                self._kill(worker)  # closes the pipe
+                if isinstance(exc, TimeoutError):
+                    raise QueryTimedOut(
+                        f"the query ran for more than {timeout:g} s and was stopped; "
+                        "simplify it or add a LIMIT"
+                    ) from None
+                raise
+            loop.remove_reader(fd)
+            # uvloop (libuv) leaves a watched descriptor non-blocking, and a large answer
+            # arrives in pieces: recv must block until it is whole.
+            os.set_blocking(fd, True)
             kind, value = worker.conn.recv()
         except (EOFError, OSError) as exc:
             raise self._crashed(worker) from exc

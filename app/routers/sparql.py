@@ -11,6 +11,9 @@ Request reading is in ``app.protocol``; this module runs and answers.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -20,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from app import guard, service_description
 from app.access_log import query_hash
 from app.deps import SettingsDep, StoreDep
-from app.errors import Forbidden
+from app.errors import ClientGone, Forbidden
 from app.executor import Executor, get_executor
 from app.guard import check_query
 from app.negotiation import OFFERS, choose, content_type
@@ -29,7 +32,7 @@ from app.routers.graph_store import write_request
 from app.settings import Settings
 from app.sparql_text import dataset_clauses
 from app.store import Store
-from app.worker import QueryJob
+from app.worker import Answer, QueryJob
 from app.writes import Writer
 
 #: Where the endpoint answers (GET, HEAD, POST).
@@ -254,8 +257,33 @@ async def query_response(
         base_iri=base_iri,
         max_rows=settings.max_result_rows,
     )
-    answer = await executor.run_async(job)
+    answer = await while_connected(request, executor.run_async(job))
     return negotiated(answer.body, answer.media_type, head)
+
+
+async def while_connected(request: Request, work: Awaitable[Answer]) -> Answer:
+    """``work``'s answer, unless the client disconnects first: then ``work`` is cancelled
+    (``Executor.run_async`` kills the worker, so the query stops at once instead of at
+    its timeout) and ``ClientGone`` is raised.  Without this, a client that gives up and
+    retries would leave its runaway queries holding the workers."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        raise ClientGone("the client closed the connection; its query was stopped")
+    return task.result()
+
+
+async def _disconnect(request: Request) -> None:
+    """Returns when the client has disconnected (the request body is already read)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def negotiated(body: bytes, media_type: str, head: bool) -> Response:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from fastapi.testclient import TestClient
 from app.errors import QueryTimeout
 from app.executor import Executor, WorkersBusy
 from app.worker import QueryJob
+from tests.conftest import Serve
 from tests.hardening.conftest import LONG, RUNAWAY, MakeApp
 
 JSON = "application/sparql-results+json"
@@ -34,7 +37,7 @@ def gone(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
             return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # it ended while being read
         return True
 
 
@@ -337,3 +340,31 @@ def test_a_large_answer_arrives_whole_under_uvloop(make_app: MakeApp) -> None:
     bodies = uvloop.run(main())
     assert all(len(body) > 500_000 for body in bodies)
     assert all(body.count(b'"a":') == 10_000 for body in bodies)
+
+
+def test_a_client_that_goes_away_has_its_query_stopped(make_app: MakeApp, serve: Serve) -> None:
+    """Over real HTTP: the client sends a runaway query and closes its connection; the
+    worker running it is killed long before the query's timeout (60 s here), and the
+    refusal is counted as ``client_gone``."""
+    app = make_app(query_workers=1, query_timeout=60.0)
+    executor: Executor = app.state.executor
+    with serve(app) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as warm:  # starts the pool
+            warm.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert warm.recv(100).startswith(b"HTTP/1.1 200")
+        before = executor.pids
+        body = urllib.parse.urlencode({"query": RUNAWAY}).encode()
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client.sendall(
+                b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            assert wait_until(lambda: executor.counts()["busy"] == 1, 30.0)
+        # The connection is closed: the worker is replaced and its process ends.
+        assert wait_until(lambda: executor.pids.isdisjoint(before), 10.0)
+        assert wait_until(lambda: gone(next(iter(before))), 10.0)
+        assert wait_until(lambda: app.state.metrics.rejections["client_gone"] == 1, 10.0)
+        assert executor.counts() == {"busy": 0, "idle": 1}
