@@ -274,6 +274,11 @@ class OxigraphStore:
             for gf in self.files:
                 self._load(gf)
             self._store.flush()
+            # Compact what the bulk loader wrote before anyone reads it: query workers
+            # open the folder read-only and cannot compact it themselves. Uncompacted, a
+            # catalogue query at 1M triples ran 25x slower in them (46 s instead of
+            # 1.7 s) and ran out of its memory budget.
+            self._store.optimize()
         self._write_marker(marker_path, {"version": self.version, "graphs": graphs, "files": stats})
 
     @staticmethod

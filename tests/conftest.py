@@ -7,14 +7,19 @@ data, in-process (``TestClient``) or served by uvicorn on a free 127.0.0.1 port.
 - ``bundled_app`` / ``client``: the real ontology, shapes and data, and ``queries/``.
 - ``serve``: a context manager factory, ``with serve(app) as base_url: ...``.
 - ``live_server`` (bundled data) and ``fixture_server`` (fixture data): base URLs.
+- ``accord_process(args, env, logs)``: a real ``accord serve`` process on a free port.
 """
 
 from __future__ import annotations
 
+import http.client
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
@@ -26,6 +31,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 
+ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "endpoint"
 FIXTURE_DATA = FIXTURES / "data"
 FIXTURE_QUERIES = FIXTURES / "queries"
@@ -54,6 +60,53 @@ def running_server(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(30)
         sock.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def accord_process(
+    args: Sequence[str], env: dict[str, str], logs: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """``accord serve ARGS`` as a process of its own on a free 127.0.0.1 port, with no
+    ``ACCORD_*`` setting but ``env``; yields ``(process, port)`` once it answers
+    ``ASK {}``, and kills it at the end.  Its stderr goes to a file in ``logs`` (a pipe
+    nobody reads would fill up)."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")} | env
+    command = [sys.executable, "-m", "app.cli", "serve", *args]
+    command += ["--port", str(port), "--log-level", "warning"]
+    log = logs / f"accord-serve-{port}.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(command, env=environment, cwd=ROOT, stderr=err)
+    try:
+        deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
+        while not _answers(port):
+            if proc.poll() is not None:
+                raise RuntimeError(f"accord serve ended: {log.read_text()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"accord serve did not answer: {log.read_text()}")
+            time.sleep(0.05)
+        yield proc, port
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def _answers(port: int) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", "/sparql?query=ASK%7B%7D")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,11 @@ by N processes that open it read-only; and the settings it refuses, with the rea
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -20,8 +16,7 @@ import pytest
 from app import cli
 from app.main import create_app
 from app.settings import Settings, get_settings
-from tests.conftest import FIXTURE_DATA
-from tests.writes.test_durability import free_port
+from tests.conftest import FIXTURE_DATA, accord_process
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -51,32 +46,11 @@ def count(port: int) -> int:
         return int(json.load(response)["results"]["bindings"][0]["n"]["value"])
 
 
-@contextmanager
-def serving(store: Path, workers: int) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
-    command = [sys.executable, "-m", "app.cli", "serve", str(FIXTURE_DATA), "--store", str(store)]
-    command += ["--port", str(port), "--log-level", "warning", "--workers", str(workers)]
-    log = store.parent / f"serve-{port}.log"
-    with log.open("wb") as err:
-        proc = subprocess.Popen(command, env=env, cwd=ROOT, stderr=err)
-    try:
-        deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"accord serve ended: {log.read_text()}")
-            try:
-                count(port)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"accord serve did not answer: {log.read_text()}") from None
-                time.sleep(0.1)
-        yield proc, port
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+def serving(
+    store: Path, workers: int
+) -> AbstractContextManager[tuple[subprocess.Popen[bytes], int]]:
+    args = [str(FIXTURE_DATA), "--store", str(store), "--workers", str(workers)]
+    return accord_process(args, {}, store.parent)
 
 
 def test_several_processes_serve_the_same_graph(tmp_path: Path) -> None:

@@ -6,31 +6,21 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from app.store import OxigraphStore
 from app.writes import read_log
-from tests.conftest import FIXTURE_DATA
+from tests.conftest import FIXTURE_DATA, accord_process
 from tests.writes.conftest import EX, SHAPES, TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BIG = f"{EX}big"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def request(
@@ -49,40 +39,15 @@ def request(
         conn.close()
 
 
-@contextmanager
-def server(store: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+def server(store: Path) -> AbstractContextManager[tuple[subprocess.Popen[bytes], int]]:
     """``accord serve`` on the fixture data with an on-disk store and writes enabled."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
-    env |= {
+    env = {
         "ACCORD_ALLOW_UPDATE": "true",
         "ACCORD_WRITE_TOKEN": TOKEN,
         "ACCORD_WRITE_SHAPES": str(SHAPES),
         "ACCORD_MAX_REQUEST_BYTES": str(64 * 1024 * 1024),  # the large write below
     }
-    command = [sys.executable, "-m", "app.cli", "serve", str(FIXTURE_DATA), "--store", str(store)]
-    command += ["--port", str(port), "--log-level", "warning"]
-    log = store.parent / f"server-{port}.log"  # a file: a pipe nobody reads would fill up
-    with log.open("wb") as err:
-        proc = subprocess.Popen(command, env=env, cwd=ROOT, stderr=err)
-    try:
-        deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"accord serve died: {log.read_text()}")
-            try:
-                if request(port, "GET", "/sparql?query=ASK%7B%7D")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("accord serve did not start")
-            time.sleep(0.05)
-        yield proc, port
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+    return accord_process([str(FIXTURE_DATA), "--store", str(store)], env, store.parent)
 
 
 def ask(port: int, query: str) -> bool:
