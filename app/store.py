@@ -363,6 +363,11 @@ class OxigraphStore:
             return OxigraphResult("solutions", value, self.prefixes)
         return OxigraphResult("graph", value, self.prefixes)
 
+    def table_files(self) -> int:
+        """How many table files an on-disk store has (0 in memory): the descriptors
+        RocksDB may still open as queries read them."""
+        return len(list(self.path.glob("*.sst"))) if self.path is not None else 0
+
     def select(self, sparql: str) -> list[dict[str, Identifier]]:
         """Run a SELECT over the union graph and return rows of rdflib terms."""
         result = self.query(sparql)

@@ -24,7 +24,7 @@ import socket
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
-from app.store import Store
+from app.store import OxigraphStore, Store
 from app.worker import sandbox, serve
 
 #: How long the server waits for the zygote to answer (a guard, not a timing promise).
@@ -169,7 +169,8 @@ def _fork_worker(
             theirs.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             worker_store = reopen() if reopen is not None else store
-            sandbox(*limits)
+            files = worker_store.table_files() if isinstance(worker_store, OxigraphStore) else 0
+            sandbox(*limits, table_files=files)
             serve(Connection(ours.detach()), worker_store)
         except BaseException:
             code = 1

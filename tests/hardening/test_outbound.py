@@ -6,6 +6,7 @@ the listener would catch a leak."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from app.dataset import graph_files
 from app.errors import DataLoadError
 from app.jsonld import ContextRefused, to_nquads
 from app.store import OxigraphStore
+from app.worker import sandbox
 from tests.hardening.conftest import Listener, MakeApp
 from tests.writes.conftest import AUTH, writable_settings
 
@@ -195,3 +197,34 @@ def test_pyoxigraph_alone_expands_entities(listener: Listener) -> None:
     (quad,) = list(ox.parse(doc, format=ox.RdfFormat.RDF_XML))
     assert len(quad.object.value) == 3 * 10**5
     assert len(doc) < 1000
+
+
+def _descriptors_after_sandbox(table_files: int) -> int:
+    """In a child process sandboxed with ``table_files``: how many files it can open."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        opened = 0
+        try:
+            sandbox(0, table_files=table_files)
+            while opened < 1000:
+                os.open("/dev/null", os.O_RDONLY)
+                opened += 1
+        except OSError:
+            pass
+        finally:
+            os.write(write, str(opened).encode())
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as answer:
+        return int(answer.read())
+
+
+def test_the_sandbox_leaves_descriptors_only_for_an_on_disk_stores_table_files() -> None:
+    # An in-memory store: not one descriptor (no socket, no file).
+    assert _descriptors_after_sandbox(0) == 0
+    # An on-disk store whose RocksDB opens its table files as queries read them: that
+    # many are left (free numbers below the highest open one may add a few), no more.
+    opened = _descriptors_after_sandbox(8)
+    assert 8 <= opened < 1000
