@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import os
 import queue
 import signal
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -106,20 +107,11 @@ class Executor:
             return run_job(self.store, job)
         worker = self._acquire()
         timeout = self.settings.query_timeout
-        try:
+        with self._running(worker):
             worker.conn.send(job)
             if not worker.conn.poll(timeout):
-                self._kill(worker)
-                raise QueryTimedOut(
-                    f"the query ran for more than {timeout:g} s and was stopped; "
-                    "simplify it or add a LIMIT"
-                )
+                raise self._stopped(worker, timeout)
             kind, value = worker.conn.recv()
-        except (EOFError, OSError) as exc:
-            raise self._crashed(worker) from exc
-        finally:
-            with self._lock:
-                self._busy -= 1
         self._release(worker)
         return _answer(kind, value)
 
@@ -134,7 +126,7 @@ class Executor:
         worker = await self._acquire_async()
         loop = asyncio.get_running_loop()
         timeout = self.settings.query_timeout
-        try:
+        with self._running(worker):
             worker.conn.send(job)
             readable = loop.create_future()
             fd = worker.conn.fileno()
@@ -143,25 +135,35 @@ class Executor:
                 await asyncio.wait_for(readable, timeout)
             except BaseException as exc:  # the timeout, or the request was cancelled
                 loop.remove_reader(fd)
-                self._kill(worker)  # closes the pipe
+                stopped = self._stopped(worker, timeout)  # kills it, closes the pipe
                 if isinstance(exc, TimeoutError):
-                    raise QueryTimedOut(
-                        f"the query ran for more than {timeout:g} s and was stopped; "
-                        "simplify it or add a LIMIT"
-                    ) from None
+                    raise stopped from None
                 raise
             loop.remove_reader(fd)
             # uvloop (libuv) leaves a watched descriptor non-blocking, and a large answer
             # arrives in pieces: recv must block until it is whole.
             os.set_blocking(fd, True)
             kind, value = worker.conn.recv()
+        self._release(worker)
+        return _answer(kind, value)
+
+    @contextlib.contextmanager
+    def _running(self, worker: _Worker) -> Iterator[None]:
+        """While ``worker`` runs a query: its end (EOF) is a crash; it is counted busy."""
+        try:
+            yield
         except (EOFError, OSError) as exc:
             raise self._crashed(worker) from exc
         finally:
             with self._lock:
                 self._busy -= 1
-        self._release(worker)
-        return _answer(kind, value)
+
+    def _stopped(self, worker: _Worker, timeout: float) -> QueryTimedOut:
+        """Kill ``worker`` (its query ran too long, or nobody waits for it any more)."""
+        self._kill(worker)
+        return QueryTimedOut(
+            f"the query ran for more than {timeout:g} s and was stopped; simplify it or add a LIMIT"
+        )
 
     def _acquire(self) -> _Worker:
         self._start()
