@@ -36,7 +36,9 @@ if str(ROOT) not in sys.path:  # run as a script: make app/ and benchmarks/ impo
 from benchmarks import generate, inprocess, load, report, servers, workload  # noqa: E402
 
 HERE = ROOT / "benchmarks"
-PEER_PACKAGES = ["rdflib-endpoint", "oxigraph"]
+#: The peers: distribution name -> what pip installs (rdflib-endpoint's command needs
+#: its "cli" extra).
+PEER_PACKAGES = {"rdflib-endpoint": "rdflib-endpoint[cli]", "oxigraph": "oxigraph"}
 
 
 def label(n: int) -> str:
@@ -98,10 +100,10 @@ def peers_ready(peers: Path, install: bool) -> dict[str, str] | None:
             return None
         print(f"installing {', '.join(PEER_PACKAGES)} into {peers}", flush=True)
         venv.create(peers, with_pip=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", *PEER_PACKAGES.values()], check=True)
     code = "import importlib.metadata as m, json; print(json.dumps({d: m.version(d) for d in %r}))"
     out = subprocess.run(
-        [str(py), "-c", code % PEER_PACKAGES], capture_output=True, text=True, check=False
+        [str(py), "-c", code % list(PEER_PACKAGES)], capture_output=True, text=True, check=False
     )
     return json.loads(out.stdout) if out.returncode == 0 else None
 
