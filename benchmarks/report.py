@@ -150,6 +150,18 @@ def _latency_table(servers: dict, names: list[str]) -> list[str]:
     return out
 
 
+def _throughput_table(servers: dict, names: list[str]) -> list[str]:
+    """A Markdown table of requests per second per workload and client count for the
+    servers ``names``."""
+    out = ["| query | clients | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    workloads = {wl: r for n in names for wl, r in servers[n]["throughput"].items()}
+    for wl, by_clients in workloads.items():
+        for c in by_clients:
+            cells = [_rps(servers[n]["throughput"].get(wl, {}).get(c)) for n in names]
+            out.append(f"| {wl} | {c} | " + " | ".join(cells) + " |")
+    return out
+
+
 def markdown(results: dict, plot_name: str | None) -> str:
     m = results["machine"]
     out = ["# Accord benchmark results", ""]
@@ -240,18 +252,7 @@ def markdown(results: dict, plot_name: str | None) -> str:
         names = [n for n, r in s["servers"].items() if "throughput" in r and n not in EXTERNAL]
         if not names:
             continue
-        out += [
-            f"### {name} triples",
-            "",
-            "| query | clients | " + " | ".join(names) + " |",
-            "|---|---|" + "---|" * len(names),
-        ]
-        wls = {wl: r for n in names for wl, r in s["servers"][n]["throughput"].items()}
-        for wl, by_clients in wls.items():
-            for c in by_clients:
-                cells = [_rps(s["servers"][n]["throughput"].get(wl, {}).get(c)) for n in names]
-                out.append(f"| {wl} | {c} | " + " | ".join(cells) + " |")
-        out.append("")
+        out += [f"### {name} triples", "", *_throughput_table(s["servers"], names), ""]
     # A separate run of Accord over external stores may be kept under "external".
     out += external(results.get("external") or results)
     threads = {name: s["threads"] for name, s in sizes.items() if s.get("threads")}
@@ -367,14 +368,8 @@ def external(results: dict) -> list[str]:
             "",
             f"### {name} triples: throughput (req/s)",
             "",
-            "| query | clients | " + " | ".join(names) + " |",
-            "|---|---|" + "---|" * len(names),
+            *_throughput_table(s["servers"], names),
         ]
-        wls = {wl: r for n in names for wl, r in s["servers"][n]["throughput"].items()}
-        for wl, by_clients in wls.items():
-            for c in by_clients:
-                cells = [_rps(s["servers"][n]["throughput"].get(wl, {}).get(c)) for n in names]
-                out.append(f"| {wl} | {c} | " + " | ".join(cells) + " |")
     return [*out, ""]
 
 
