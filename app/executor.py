@@ -23,9 +23,10 @@ import queue
 import signal
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -34,7 +35,7 @@ from app.errors import AccordError, QueryTimeout
 from app.settings import Settings
 from app.store import OxigraphStore, Store
 from app.worker import Answer, QueryJob, run_job
-from app.zygote import Zygote, ZygoteError
+from app.zygote import OnDisk, Zygote, ZygoteError
 
 logger = logging.getLogger("accord")
 
@@ -73,11 +74,11 @@ class Executor:
         self,
         store: Store,
         settings: Settings,
-        reopen: Callable[[], Store] | None = None,
+        on_disk: OnDisk | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
-        self.reopen = reopen
+        self.on_disk = on_disk
         self.size = settings.query_workers
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()  # zygote requests, start, refresh
@@ -258,7 +259,7 @@ class Executor:
 
     def _new_zygote(self) -> Zygote:
         s = self.settings
-        return Zygote(self.store, self.reopen, s.query_memory_mb, outbound=bool(s.service_allow))
+        return Zygote(self.store, self.on_disk, s.query_memory_mb, outbound=bool(s.service_allow))
 
     def _spawn_locked(self) -> _Worker:
         assert self._zygote is not None
@@ -374,16 +375,11 @@ def build_executor(store: Store, settings: Settings) -> Executor:
     timeout, ``store_timeout``, and its own row cap)."""
     if not isinstance(store, OxigraphStore):
         return Executor(store, settings.model_copy(update={"query_workers": 0}))
-    reopen = None
+    on_disk = None
     if settings.store:
-        path, files = settings.store, store.files
-
-        def reopen() -> Store:
-            from pathlib import Path
-
-            return OxigraphStore(files, path=Path(path), read_only=True)
-
-    return Executor(store, settings, reopen)
+        prefixes = tuple(store.prefixes.items())
+        on_disk = OnDisk(Path(settings.store), tuple(store.files), prefixes)
+    return Executor(store, settings, on_disk)
 
 
 def get_executor(request: Request) -> Executor:

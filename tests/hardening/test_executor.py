@@ -225,6 +225,32 @@ def test_on_disk_store_workers_reopen_it_and_see_committed_writes(
     assert len(app.state.executor.pids) == 4
 
 
+def _cmdline(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        return cmdline.read().decode().split("\0")[:-1]
+
+
+def test_an_on_disk_stores_zygote_is_a_new_interpreter_not_a_fork(
+    tmp_path: Path, make_app: MakeApp
+) -> None:
+    # RocksDB's threads run in the server; a lock held at a fork stays held in the copy,
+    # and a worker that opened the store from such a copy hung (benchmarks/fork_hazard.py).
+    # A zygote started by exec inherits none of that memory; its command line shows it.
+    on_disk = make_app(store=str(tmp_path / "store"))
+    in_memory = make_app()
+    for app in (on_disk, in_memory):
+        client = TestClient(app)
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    zygote = on_disk.state.executor._zygote
+    assert _cmdline(zygote.pid)[-3:-1] == ["-m", "app.zygote"]
+    workers = on_disk.state.executor.pids
+    assert len(workers) == 4
+    # An in-memory store is shared copy-on-write, so its zygote is a fork of the server.
+    assert _cmdline(in_memory.state.executor._zygote.pid) == _cmdline(os.getpid())
+    on_disk.state.executor.close()
+    assert wait_until(lambda: all(gone(p) for p in [zygote.pid, *workers]), 5.0)
+
+
 def test_a_query_over_its_memory_budget_is_stopped(make_app: MakeApp) -> None:
     # 10^6 distinct strings: a few hundred MB of work in the DISTINCT.
     from tests.hardening.conftest import cross_join
