@@ -4,12 +4,14 @@ The expected values are written out by hand from the source article, not taken f
 the queries' output.
 """
 
+from pathlib import Path
+
 import pytest
 
 from app.dataset import graph_files
 from app.settings import bundled_paths
 from app.store import OxigraphStore
-from tests.queries_support import query_names, run_named, short
+from tests.queries_support import ID, query_names, run_named, short
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +142,37 @@ def test_belgian_prime_minister_on_6_january_2026(store: OxigraphStore) -> None:
 
 def test_office_holders_on_a_date_without_a_record_is_empty(store: OxigraphStore) -> None:
     assert run_named(store, "office-holders", date="1999-01-01") == []
+
+
+def test_office_holders_on_a_date_inside_a_known_term(tmp_path: Path) -> None:
+    # The article attests holdings on one date only, so the term-of-office branch is
+    # shown on a made-up holding: a term from 2020 with no end covers 2026-01-06. (The
+    # branch's FILTER did not see a given date until parameters were bound in every
+    # group that mentions them.)
+    term = tmp_path / "term.ttl"
+    term.write_text(
+        f"""
+        @prefix accord: <https://w3id.org/accord/ontology#> .
+        @prefix org: <http://www.w3.org/ns/org#> .
+        @prefix time: <http://www.w3.org/2006/time#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <{ID}holding-x> a accord:OfficeHolding ;
+            org:member <{ID}bart-de-wever> ;
+            org:organization <{ID}BE> ;
+            org:role <https://w3id.org/accord/concept/HeadOfState> ;
+            accord:officeTitle "Test title"@en ;
+            org:memberDuring [ time:hasBeginning [ time:inXSDDate "2020-01-01"^^xsd:date ] ] .
+        """,
+        encoding="utf-8",
+    )
+    files = graph_files([*bundled_paths(), term])
+    with_term = OxigraphStore(files)
+    rows = run_named(with_term, "office-holders", date="2026-01-06", state=f"{ID}BE")
+    assert sorted((short(r["person"]), r["titles"]) for r in rows) == [
+        ("bart-de-wever", "Belgian Prime Minister"),
+        ("bart-de-wever", "Test title"),
+    ]
+    assert run_named(with_term, "office-holders", date="2019-12-31", state=f"{ID}BE") == []
 
 
 def test_commitments_overview_lists_every_commitment_once(store: OxigraphStore) -> None:

@@ -87,6 +87,15 @@ def test_variables() -> None:
         "SELECT ?s WHERE { SELECT ?s ?age { ?s <http://example.org/age> ?age } }",
         # The FILTER sees the bound value because VALUES goes inside the group.
         "SELECT ?s WHERE { ?s <http://example.org/age> ?a FILTER(!BOUND(?age) || ?a >= ?age) }",
+        # ... and in each nested group that mentions it: a UNION branch (evaluated on its
+        # own, it saw no value before), an OPTIONAL (its FILTER saw the value already).
+        "SELECT ?s WHERE { { ?s <http://example.org/age> ?a FILTER(!BOUND(?age) || ?a >= ?age) }"
+        " UNION { ?s <http://example.org/none> ?age } }",
+        "SELECT ?s WHERE { ?s <http://example.org/age> ?a"
+        " OPTIONAL { ?s <http://example.org/age> ?b FILTER(?b < ?age) } FILTER(!BOUND(?b)) }",
+        # A VALUES data block and a sub-SELECT's braces are left as they are.
+        "SELECT ?s WHERE { VALUES ?k { 1 2 } { SELECT ?s ?a { ?s <http://example.org/age> ?a } }"
+        " FILTER(?k = 1 && (!BOUND(?age) || ?a >= ?age)) }",
     ],
 )
 def test_insert_values_binds_the_variable(store: ox.Store, query: str) -> None:
@@ -105,3 +114,10 @@ def test_insert_values_skips_a_construct_template(store: ox.Store) -> None:
 
 def test_insert_values_without_bindings_changes_nothing() -> None:
     assert insert_values("SELECT * {}", {}) == "SELECT * {}"
+
+
+def test_insert_values_reaches_only_the_groups_that_mention_the_variable() -> None:
+    query = "SELECT * { ?s ?p ?o { ?s ?p ?age } OPTIONAL { ?s ?q ?r } }"
+    bound = insert_values(query, {"age": "1"})
+    assert bound.count("VALUES ?age { 1 }") == 2  # the WHERE group and the first branch
+    assert "OPTIONAL {  VALUES" not in bound and "OPTIONAL { ?s ?q ?r }" in bound
