@@ -10,7 +10,8 @@ Each file starts with a header of ``#`` comment lines (format in ``queries/READM
 A parameter's TYPE is ``IRI``, ``literal`` or an XSD datatype (``xsd:date``,
 ``xsd:integer``...).  The project's prefixes are prepended to the query for each prefix
 it does not declare.  ``NamedQuery.bind`` checks request values and binds them to the
-query's variables with a VALUES block (``app.sparql_text.insert_values``).
+query's variables with VALUES blocks in every group that mentions them
+(``app.sparql_text.insert_values``).
 """
 
 from __future__ import annotations
