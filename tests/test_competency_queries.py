@@ -173,6 +173,12 @@ def test_office_holders_on_a_date_inside_a_known_term(tmp_path: Path) -> None:
         ("bart-de-wever", "Test title"),
     ]
     assert run_named(with_term, "office-holders", date="2019-12-31", state=f"{ID}BE") == []
+    # Without a date, every holding: the term's with no date of its own.
+    rows = run_named(with_term, "office-holders", state=f"{ID}BE")
+    assert sorted((r["titles"], r.get("date", "")) for r in rows) == [
+        ("Belgian Prime Minister", "2026-01-06"),
+        ("Test title", ""),
+    ]
 
 
 def test_commitments_overview_lists_every_commitment_once(store: OxigraphStore) -> None:
