@@ -10,6 +10,8 @@ memory, and a large stack for pyoxigraph's recursive parser.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import resource
@@ -27,6 +29,10 @@ from app.store import OxigraphResult, QueryResult, ResultKind, Store
 
 #: Stack of the thread that runs a query: deep but legal queries need more than 8 MiB.
 STACK_BYTES = 256 * 1024 * 1024
+#: After an answer this big (or an error), the worker hands its freed heap back to the
+#: system (``malloc_trim``): otherwise each worker keeps the heap of the largest answer
+#: it built (at 10M triples, 4 workers held 2.4 GB after the catalogue queries).
+TRIM_BYTES = 1024 * 1024
 
 
 class TooManyResults(AccordError):
@@ -225,3 +231,27 @@ def _serve_jobs(conn: Connection, store: Store) -> None:
             conn.send(reply)
         except (OSError, ValueError):
             return
+        kind, value = reply
+        large = kind != "ok" or len(value.body) >= TRIM_BYTES  # type: ignore[attr-defined]
+        del reply, value
+        if large:
+            give_back_memory()
+
+
+def give_back_memory() -> None:
+    """Return the heap freed by the last job to the system (glibc's ``malloc_trim``;
+    nothing elsewhere)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _libc()

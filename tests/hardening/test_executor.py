@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from fastapi.testclient import TestClient
 
 from app.errors import QueryTimeout
@@ -272,6 +273,35 @@ def test_a_query_over_its_memory_budget_is_stopped(make_app: MakeApp) -> None:
 
 
 # -- the event loop's path (``Executor.run_async``, what the routes use) ---------------
+
+
+def _anon_mb(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        line = next(x for x in status if x.startswith("RssAnon:"))
+    return int(line.split()[1]) // 1024
+
+
+@pytest.mark.parametrize("trim", [True, False])
+def test_a_worker_hands_back_the_heap_of_a_large_answer(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, trim: bool
+) -> None:
+    # 180,000 rows (a 48 MB answer). Workers are forked from this process, so they
+    # inherit the patched threshold; off, the worker keeps the heap it built.
+    if not trim:
+        monkeypatch.setattr("app.worker.TRIM_BYTES", 10**12)
+    small, large = (" ".join(map(str, range(n))) for n in (30, 200))
+    query = (
+        f"SELECT * {{ VALUES ?a {{ {small} }} VALUES ?b {{ {small} }} VALUES ?c {{ {large} }} }}"
+    )
+    app = make_app(query_workers=1, max_result_rows=10**6)
+    client = TestClient(app)
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    (pid,) = app.state.executor.pids
+    before = _anon_mb(pid)
+    answer = client.get("/sparql", params={"query": query}, headers={"Accept": JSON})
+    assert answer.status_code == 200 and len(answer.json()["results"]["bindings"]) == 180_000
+    grown = _anon_mb(pid) - before
+    assert (grown < 20) if trim else (grown > 50), f"the worker's heap grew by {grown} MB"
 
 
 def test_requests_beyond_the_pool_wait_their_turn_on_the_event_loop(make_app: MakeApp) -> None:
