@@ -85,6 +85,8 @@ class Executor:
         self._zygotes: list[Zygote | None] = [None]  # the current one, shared with the finalizer
         self._generation = 0
         self._busy = 0
+        #: Workers replaced because they kept too much memory (``query_worker_keep_mb``).
+        self.replaced_for_memory = 0
         self._graphs: frozenset[str] | None = None
         self._live: set[int] = set()
         #: Requests of the event loop waiting for an idle worker (``run_async``).
@@ -113,7 +115,7 @@ class Executor:
             if not worker.conn.poll(timeout):
                 raise self._stopped(worker, timeout)
             kind, value = worker.conn.recv()
-        self._release(worker)
+        self._release(worker, value)
         return _answer(kind, value)
 
     async def run_async(self, job: QueryJob) -> Answer:
@@ -145,7 +147,7 @@ class Executor:
             # arrives in pieces: recv must block until it is whole.
             os.set_blocking(fd, True)
             kind, value = worker.conn.recv()
-        self._release(worker)
+        self._release(worker, value)
         return _answer(kind, value)
 
     @contextlib.contextmanager
@@ -216,8 +218,15 @@ class Executor:
                 loop.call_soon_threadsafe(_wake, woken)
                 break
 
-    def _release(self, worker: _Worker) -> None:
-        if worker.generation != self._generation:
+    def _release(self, worker: _Worker, reply: object = None) -> None:
+        """Put ``worker`` back in the pool, or replace it: after a refresh (it sees old
+        data), or when it keeps more memory than ``query_worker_keep_mb``."""
+        keep = self.settings.query_worker_keep_mb
+        kept = getattr(reply, "kept_mb", None) or 0
+        if worker.generation != self._generation or (keep and kept > keep):
+            if kept > keep:
+                logger.info("query worker %s keeps %d MiB: replaced", worker.pid, kept)
+                self.replaced_for_memory += 1
             self._retire(worker)
             self._replace()
         else:

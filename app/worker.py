@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import dataclasses
 import json
 import os
 import resource
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -33,6 +35,8 @@ STACK_BYTES = 256 * 1024 * 1024
 #: system (``malloc_trim``): otherwise each worker keeps the heap of the largest answer
 #: it built (at 10M triples, 4 workers held 2.4 GB after the catalogue queries).
 TRIM_BYTES = 1024 * 1024
+#: A job that ran this long may have read (and kept) much of an on-disk store.
+HEAVY_SECONDS = 0.1
 
 
 class TooManyResults(AccordError):
@@ -66,6 +70,10 @@ class Answer:
     media_type: str
     body: bytes
     rows: int | None = None  # solutions or triples; None for ASK
+    #: The worker's private memory (MiB) once it built this answer, measured after a
+    #: heavy job only (``HEAVY_SECONDS``, ``TRIM_BYTES``); the executor replaces a worker
+    #: that keeps too much (``query_worker_keep_mb``).
+    kept_mb: int | None = None
 
 
 def run_job(store: Store, job: QueryJob) -> Answer:
@@ -177,6 +185,7 @@ def sandbox(memory_mb: int, outbound: bool = False, table_files: int = 0) -> Non
     read them; that many descriptors are left free for it (a store of 10M triples has
     58, and with none left a query spun for minutes instead of answering in 1 ms)."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    private_mb()  # opens what it reads while it still may
     if memory_mb > 0:
         # RLIMIT_DATA (private writable memory), not RLIMIT_AS: an on-disk store's RocksDB
         # reserves address space (file maps, thread arenas) it never fills, and an address
@@ -221,21 +230,41 @@ def _serve_jobs(conn: Connection, store: Store) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        try:
-            reply: tuple[str, object] = ("ok", run_job(store, job))
-        except AccordError as exc:
-            reply = ("error", exc)
-        except Exception as exc:  # a bug: sent back as text, logged by the server
-            reply = ("bug", f"{type(exc).__name__}: {exc}")
+        reply = _reply(store, job)
         try:
             conn.send(reply)
         except (OSError, ValueError):
             return
-        kind, value = reply
-        large = kind != "ok" or len(value.body) >= TRIM_BYTES  # type: ignore[attr-defined]
-        del reply, value
-        if large:
+        # A refused answer may have built many rows before it was refused.
+        if reply[0] != "ok" or len(reply[1].body) >= TRIM_BYTES:  # type: ignore[attr-defined]
+            del reply
             give_back_memory()
+
+
+def _reply(store: Store, job: QueryJob) -> tuple[str, object]:
+    """``("ok", Answer)``, ``("error", exception)`` or ``("bug", text)``."""
+    started = time.perf_counter()
+    try:
+        answer = run_job(store, job)
+    except AccordError as exc:
+        return ("error", exc)
+    except Exception as exc:  # a bug: sent back as text, logged by the server
+        return ("bug", f"{type(exc).__name__}: {exc}")
+    return ("ok", _with_kept_memory(answer, time.perf_counter() - started))
+
+
+def _with_kept_memory(answer: Answer, seconds: float) -> Answer:
+    """After a heavy job, ``answer`` with the memory the worker keeps (``kept_mb``: its
+    private memory once the garbage is handed back, not counting the answer itself)."""
+    large = len(answer.body) >= TRIM_BYTES
+    if not large and seconds < HEAVY_SECONDS:
+        return answer
+    if large:
+        give_back_memory()
+    kept = private_mb()
+    if kept is None:
+        return answer
+    return dataclasses.replace(answer, kept_mb=max(0, kept - len(answer.body) // 2**20))
 
 
 def give_back_memory() -> None:
@@ -243,6 +272,30 @@ def give_back_memory() -> None:
     nothing elsewhere)."""
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
+
+
+def private_mb() -> int | None:
+    """This process's private memory in MiB (what it would free by ending), from
+    /proc/self/smaps_rollup, opened before ``sandbox`` closes the worker in;
+    None where that is not available."""
+    global _ROLLUP
+    try:
+        if _ROLLUP is None:
+            _ROLLUP = os.open("/proc/self/smaps_rollup", os.O_RDONLY)
+        text = os.pread(_ROLLUP, 8192, 0).decode("ascii")
+        kb = sum(
+            int(line.split()[1])
+            for line in text.splitlines()
+            if line.startswith(("Private_Clean:", "Private_Dirty:"))
+        )
+    except (OSError, ValueError, IndexError):
+        return None
+    return kb // 1024
+
+
+#: The descriptor of /proc/self/smaps_rollup (``private_mb``), kept open: a sandboxed
+#: worker may open no file.
+_ROLLUP: int | None = None
 
 
 def _libc() -> Any:

@@ -304,6 +304,25 @@ def test_a_worker_hands_back_the_heap_of_a_large_answer(
     assert (grown < 20) if trim else (grown > 50), f"the worker's heap grew by {grown} MB"
 
 
+@pytest.mark.parametrize("keep_mb", [1, 0])
+def test_a_worker_that_keeps_too_much_memory_is_replaced(make_app: MakeApp, keep_mb: int) -> None:
+    # Any worker keeps more than 1 MiB (an interpreter): after a heavy answer it is
+    # replaced; 0 turns the check off. Light queries are not measured at all.
+    app = make_app(query_workers=1, query_worker_keep_mb=keep_mb, max_result_rows=10**6)
+    client = TestClient(app)
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    (first,) = app.state.executor.pids
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    assert app.state.executor.pids == {first}
+    values = " ".join(map(str, range(200)))
+    heavy = f"SELECT * {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} }}"  # 1.6 MB
+    assert client.get("/sparql", params={"query": heavy}).status_code == 200
+    (now,) = app.state.executor.pids
+    assert (now != first) if keep_mb else (now == first)
+    assert app.state.executor.replaced_for_memory == (1 if keep_mb else 0)
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
 def test_requests_beyond_the_pool_wait_their_turn_on_the_event_loop(make_app: MakeApp) -> None:
     app = make_app(query_workers=1, query_queue_timeout=30.0)
     executor: Executor = app.state.executor
