@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -394,7 +395,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return cfg
 
 
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP end the run like Ctrl-C: through the ``finally`` blocks that
+    stop the servers. Each server runs in its own session, so the signal reaches only
+    the harness; without this, a stopped run left the server it measured running."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+
+
+def save(results: dict[str, Any], target: Path) -> None:
+    """Write results.json whole or not at all (after each size, so that a run that dies
+    keeps the sizes it measured; ``--merge`` goes on from them)."""
+    target.mkdir(parents=True, exist_ok=True)
+    partial = target / "results.json.part"
+    partial.write_text(json.dumps(results, indent=1) + "\n")
+    partial.replace(target / "results.json")
+
+
 def main(argv: list[str] | None = None) -> int:
+    stop_on_signals()
     cfg = parse_args(argv)
     cfg.work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -431,11 +454,11 @@ def main(argv: list[str] | None = None) -> int:
                 if key in old and (key not in fresh or "skipped" in fresh[key]):
                     fresh[key] = old[key]
         results["sizes"][label(n)] = fresh  # type: ignore[index]
+        save({**results, "unfinished": True}, target)
     info["load_average_at_end"] = os.getloadavg()
     results["elapsed_s"] = time.perf_counter() - started
     # A quick run proves the harness; its numbers stay in the work folder.
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    save(results, target)
     report.write(results, target / "RESULTS.md", target / "results.png")
     print(f"done in {results['elapsed_s']:.0f} s: {target / 'RESULTS.md'}")
     problems = harness_problems(results)
