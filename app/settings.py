@@ -76,7 +76,8 @@ class Settings(BaseSettings):
     #: Memory (MiB) a worker may keep once it has answered; a worker that keeps more is
     #: replaced by a fresh one (protects the machine from workers that each keep what
     #: their largest query read: over an on-disk store of 10M triples, a whole-catalogue
-    #: query left a worker holding 300 MB of RocksDB table indexes).  0: never replaced.
+    #: query left a worker holding 300 MB, RocksDB's table readers most likely).  0: never
+    #: replaced.
     query_worker_keep_mb: int = 256
     #: Rows (SELECT) or triples (CONSTRUCT/DESCRIBE) an answer may hold; a bigger answer
     #: is refused with 422 naming the limit, never truncated silently.
