@@ -49,7 +49,9 @@ def _load(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from app.validation import run_validate
 
-    return run_validate(args.paths, fmt=args.format, shapes=args.shapes, out=sys.stdout)
+    return run_validate(
+        args.paths, fmt=args.format, shapes=args.shapes, out=sys.stdout, changed=args.changed
+    )
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -124,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--shapes", type=Path, action="append", help="shapes file or folder (default: shapes/)"
+    )
+    validate.add_argument(
+        "--changed",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="validate only what a change to these files can break (their nodes and the "
+        "nodes pointing at them), against all the data: for a pull request, e.g. "
+        "--changed $(git diff --name-only origin/main). A deleted file, or a changed file "
+        "that is not data (shapes, ontology), validates everything",
     )
     validate.set_defaults(func=_validate)
 

@@ -18,7 +18,7 @@ report; the results are merged into pySHACL's report.  Anything else stays in py
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,8 +195,11 @@ def _rows(store: ox.Store, terms: _Terms, query: str) -> Iterable[dict[str, Any]
         yield row
 
 
-def _results(data: Graph, bulk: list[BulkConstraint]) -> list[tuple]:
-    """pySHACL's result tuples (text, node, triples) for the bulk constraints."""
+def _results(
+    data: Graph, bulk: list[BulkConstraint], focus: Collection[Node] | None = None
+) -> list[tuple]:
+    """pySHACL's result tuples (text, node, triples) for the bulk constraints (of the
+    ``focus`` nodes only, if given)."""
     terms = _Terms()
     store = ox.Store()
     store.bulk_extend(ox.Quad(*map(terms.to_ox, triple)) for triple in data)
@@ -206,6 +209,8 @@ def _results(data: Graph, bulk: list[BulkConstraint]) -> list[tuple]:
         seen = set()
         for row in _rows(store, terms, constraint.query):
             this, path, value = row.pop("this"), row.pop("path", None), row.pop("value", None)
+            if focus is not None and this not in focus:
+                continue
             key = (this, path, value, frozenset(row.items()))
             if key in seen:  # pySHACL drops repeated rows of one focus node
                 continue
@@ -228,11 +233,17 @@ _RESULT_TEXT = re.compile(r"^(?=(?:Constraint Violation|Validation Result) in )"
 
 
 def evaluate(
-    bulk: list[BulkConstraint], data: Graph, conforms: bool, report: Graph, text: str
+    bulk: list[BulkConstraint],
+    data: Graph,
+    conforms: bool,
+    report: Graph,
+    text: str,
+    focus: Collection[Node] | None = None,
 ) -> tuple[bool, Graph, str]:
     """pySHACL's (conforms, report, text) for the other shapes, with the results of the
-    bulk constraints over ``data`` added, as if pySHACL had found them."""
-    reports = _results(data, bulk)
+    bulk constraints over ``data`` (for the ``focus`` nodes, if given) added, as if
+    pySHACL had found them."""
+    reports = _results(data, bulk, focus)
     if not reports:
         return conforms, report, text
     shapes_graph = bulk[0].component.shape.sg

@@ -11,25 +11,29 @@ this), and it would cost time on every run.  ``advanced=True`` enables the
 SHACL-SPARQL constraints; those that can run once over the whole graph run in Oxigraph
 instead of once per focus node in pySHACL (app/sparql_constraints.py), with the same
 results.
+
+``--changed FILE`` (a pull request's files) validates only the nodes those files
+describe, and the nodes that point at them, against the whole data: what the change can
+break.  A deleted file, or a change to anything but data, validates everything.
 """
 
 from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 import pyshacl
 from pyshacl.errors import ReportableRuntimeError
-from rdflib import Dataset, Graph
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 from rdflib.util import guess_format
 
 from app import PROJECT_ROOT, sparql_constraints
-from app.dataset import DatasetError, rdf_files
+from app.dataset import RDF_EXTENSIONS, DatasetError, rdf_files
 from app.report import Violation, format_json, format_text, format_turtle, violations
 
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
@@ -139,18 +143,27 @@ class Outcome:
     results: Graph
     rows: list[Violation]
     data_files: int
+    focus: int | None = None  # nodes validated, when only a change was (``--changed``)
 
 
 def run_shacl(
-    data: Graph, shapes: Graph, ontology: Graph, *, bulk_sparql: bool = True
+    data: Graph,
+    shapes: Graph,
+    ontology: Graph,
+    *,
+    bulk_sparql: bool = True,
+    focus: Collection[URIRef] | None = None,
 ) -> tuple[bool, Graph, str]:
     """pySHACL on ``data`` (changed in place: the ontology is mixed into it), no inference,
     SHACL-SPARQL on.  With ``bulk_sparql`` the SHACL-SPARQL constraints that can run once
     over the whole graph run in Oxigraph, after pySHACL has mixed in the ontology; the
-    results are the same (tests/test_sparql_constraints.py compares both ways)."""
+    results are the same (tests/test_sparql_constraints.py compares both ways).  With
+    ``focus``, only those nodes are validated (against the whole graph)."""
     bulk: list[sparql_constraints.BulkConstraint] = []
     if bulk_sparql:
         shapes, bulk = sparql_constraints.split(shapes)
+    if focus is not None and not focus:  # pySHACL reads an empty list as "every node"
+        focus = [URIRef("urn:accord:no-focus-node")]
     conforms, results, text = pyshacl.validate(
         data,
         shacl_graph=shapes,
@@ -158,26 +171,78 @@ def run_shacl(
         inference=INFERENCE,
         advanced=True,
         inplace=True,
+        focus_nodes=list(focus) if focus is not None else None,
     )
     if bulk and isinstance(results, Graph):
-        return sparql_constraints.evaluate(bulk, data, bool(conforms), results, str(text))
+        return sparql_constraints.evaluate(
+            bulk, data, bool(conforms), results, str(text), focus=focus
+        )
     return bool(conforms), results, str(text)
+
+
+def focus_of(data: LoadedFiles, changed: Collection[str]) -> set[URIRef]:
+    """The nodes a change to the files ``changed`` (display names) can make invalid: the
+    subjects of those files, and the nodes whose properties point at them (a ``sh:class``
+    on a referrer fails when its target changes type).  Blank nodes stand for the IRIs
+    that hold them."""
+    touched = {node for node, files in data.subject_in.items() if set(files) & set(changed)}
+    graph = data.graph
+    referrers = {s for node in touched for s in graph.subjects(None, node)}
+    found: set[URIRef] = set()
+    pending = list(touched | referrers)
+    seen: set[Node] = set()
+    while pending:
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if isinstance(node, URIRef):
+            found.add(node)
+        elif isinstance(node, BNode):
+            pending.extend(graph.subjects(None, node))
+    return found
 
 
 def validate(
     data_paths: Sequence[Path],
     shape_paths: Sequence[Path] | None = None,
     ontology_paths: Sequence[Path] | None = None,
+    changed: Sequence[Path] | None = None,
 ) -> Outcome:
-    """Validate the data files against the shapes, with the ontology mixed in."""
+    """Validate the data files against the shapes, with the ontology mixed in; with
+    ``changed`` (some of the data files), only what those files can break."""
     data = load(data_paths)
     shapes = load(shape_paths or [SHAPES_DIR]).graph
     ontology = load(ontology_paths or [ONTOLOGY_DIR])
+    focus = focus_of(data, [display(p) for p in changed]) if changed is not None else None
     # In place: keep blank-node ids, so that results map back to files.
-    conforms, results, _ = run_shacl(data.graph, shapes, ontology.graph)
+    conforms, results, _ = run_shacl(data.graph, shapes, ontology.graph, focus=focus)
     files_of = {**ontology.files_of(), **data.files_of()}
     rows = violations(results, files_of)
-    return Outcome(bool(conforms), results, rows, data.count)
+    outcome = Outcome(bool(conforms), results, rows, data.count)
+    outcome.focus = None if focus is None else len(focus)
+    return outcome
+
+
+def changed_data(
+    changed: Sequence[Path], data_paths: Sequence[Path]
+) -> tuple[list[Path] | None, str]:
+    """The changed files to focus on, or None (validate everything) with the reason: a
+    file that is gone (deleted or renamed: what pointed at its nodes may break) or that
+    is not one of the data files (shapes, the ontology: every node may be concerned)."""
+    data_files = {p.resolve() for p in expand(data_paths)}
+    focus = []
+    for path in changed:
+        if not path.exists():
+            return None, f"{display(path)} is gone (deleted or renamed)"
+        if path.is_dir():
+            return None, f"{display(path)} is a folder, not a changed file"
+        if path.resolve() not in data_files:
+            if path.suffix.lower() not in RDF_EXTENSIONS:
+                continue  # not RDF (a README, a script): it changes no node
+            return None, f"{display(path)} is not among the data files"
+        focus.append(path)
+    return focus, ""
 
 
 def run_validate(
@@ -185,11 +250,17 @@ def run_validate(
     fmt: str = "text",
     shapes: Sequence[Path] | None = None,
     out: TextIO = sys.stdout,
+    changed: Sequence[Path] | None = None,
 ) -> int:
     """The ``accord validate`` command: print a report and return the exit status."""
     targets = list(paths) if paths else [DATA_DIR]
     try:
-        outcome = validate(targets, shapes)
+        focus = None
+        if changed is not None:
+            focus, why = changed_data(changed, targets)
+            if focus is None:
+                print(f"accord validate: {why}: validating every node", file=sys.stderr)
+        outcome = validate(targets, shapes, changed=focus)
     except InputError as exc:
         print(f"accord validate: {exc}", file=sys.stderr)
         return UNREADABLE
@@ -203,6 +274,9 @@ def run_validate(
     else:
         checked = ", ".join(display(Path(p)) for p in targets)
         out.write(format_text(outcome.rows, checked, outcome.data_files))
+        if focus is not None:
+            names = ", ".join(display(p) for p in focus) or "no data file"
+            out.write(f"(only the {outcome.focus} nodes that a change to {names} can affect)\n")
     return CONFORMS if outcome.conforms else DOES_NOT_CONFORM
 
 

@@ -197,3 +197,70 @@ def test_turtle_report() -> None:
     (result,) = report.objects(node, SH.result)
     assert str(report.value(result, SH.sourceShape)).endswith("#Commitment-summary")
     assert "@prefix shape: <https://w3id.org/accord/shapes#>" in run.stdout
+
+
+# --- --changed: only what a change can break -------------------------------------------
+
+OTHER_INVALID = "tests/shapes/fixtures/invalid/condition-no-type.ttl"
+
+
+def test_changed_reports_only_the_nodes_of_the_changed_file() -> None:
+    both = accord("validate", BASE, INVALID, OTHER_INVALID)
+    assert both.returncode == 1 and "id:x-commitment" in both.stdout
+    assert OTHER_INVALID in both.stdout
+    run = accord("validate", BASE, INVALID, OTHER_INVALID, "--changed", INVALID)
+    assert run.returncode == 1
+    assert "id:x-commitment" in run.stdout and OTHER_INVALID not in run.stdout
+    assert f"only the 1 nodes that a change to {INVALID} can affect" in run.stdout
+    # A change to a valid file passes, whatever the rest holds.
+    run = accord("validate", BASE, VALID, OTHER_INVALID, "--changed", VALID)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_changed_checks_the_nodes_that_point_at_a_changed_node(tmp_path: Path) -> None:
+    # The commitment is unchanged; the changed file turns the state it names into a
+    # person, which breaks the commitment's sh:node check.
+    prefixes = (
+        "@prefix accord: <https://w3id.org/accord/ontology#> .\n"
+        "@prefix concept: <https://w3id.org/accord/concept/> .\n"
+        "@prefix id: <https://w3id.org/accord/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+    )
+    unchanged = tmp_path / "commitment.ttl"
+    unchanged.write_text(
+        prefixes
+        + 'id:x-commitment a accord:Commitment ; rdfs:label "C"@en ; accord:summary "C."@en ;\n'
+        "  accord:committedBy id:x-new ; accord:beneficiary id:t-sylvania ;\n"
+        "  accord:contributionType concept:Training ; accord:participation concept:Full ;\n"
+        "  prov:wasDerivedFrom id:t-report .\n"
+    )
+    changed = tmp_path / "new.ttl"
+    changed.write_text(
+        prefixes
+        + 'id:x-new a foaf:Person ; rdfs:label "N"@en ; prov:wasDerivedFrom id:t-report .\n'
+    )
+    run = accord("validate", BASE, unchanged, changed, "--changed", changed)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "id:x-commitment" in run.stdout and "accord:committedBy" in run.stdout
+
+
+def test_changed_with_a_file_gone_validates_everything(tmp_path: Path) -> None:
+    run = accord("validate", BASE, INVALID, "--changed", tmp_path / "deleted.ttl")
+    assert "deleted.ttl is gone (deleted or renamed): validating every node" in run.stderr
+    assert run.returncode == 1 and "id:x-commitment" in run.stdout
+    assert "only the" not in run.stdout
+
+
+def test_changed_shapes_validate_everything() -> None:
+    run = accord("validate", BASE, INVALID, "--changed", "shapes/commitments.ttl")
+    assert "shapes/commitments.ttl is not among the data files" in run.stderr
+    assert run.returncode == 1 and "id:x-commitment" in run.stdout
+
+
+def test_changed_sparql_constraints_report_the_changed_node() -> None:
+    run = accord("validate", BASE, TWO_FILES, "--changed", TWO_FILES)
+    assert run.returncode == 1
+    assert "  id:x-state" in run.stdout.splitlines()
+    assert "  id:t-freedonia" not in run.stdout.splitlines()  # unchanged, in base.ttl
