@@ -130,12 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--changed",
         type=Path,
-        nargs="+",
+        nargs="*",
         metavar="FILE",
         help="validate only what a change to these files can break (their nodes and the "
         "nodes pointing at them), against all the data: for a pull request, e.g. "
-        "--changed $(git diff --name-only origin/main). A deleted file, or a changed file "
-        "that is not data (shapes, ontology), validates everything",
+        "--changed $(git diff --name-only origin/main...HEAD). A deleted file, or a "
+        "changed RDF file that is not data (shapes, ontology), validates everything; "
+        "files that are not RDF are ignored",
     )
     validate.set_defaults(func=_validate)
 

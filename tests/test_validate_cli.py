@@ -264,3 +264,9 @@ def test_changed_sparql_constraints_report_the_changed_node() -> None:
     assert run.returncode == 1
     assert "  id:x-state" in run.stdout.splitlines()
     assert "  id:t-freedonia" not in run.stdout.splitlines()  # unchanged, in base.ttl
+
+
+def test_changed_with_no_data_file_validates_nothing() -> None:
+    run = accord("validate", BASE, INVALID, "--changed", "README.md")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "(only the 0 nodes that a change to no data file can affect)" in run.stdout
