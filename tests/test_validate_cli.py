@@ -270,3 +270,9 @@ def test_changed_with_no_data_file_validates_nothing() -> None:
     run = accord("validate", BASE, INVALID, "--changed", "README.md")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "(only the 0 nodes that a change to no data file can affect)" in run.stdout
+
+
+def test_changed_on_the_real_data_conforms_as_the_whole_does() -> None:
+    run = accord("validate", "data/", "--changed", "data/paris-summit-2026-01-06.ttl")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "only the 109 nodes that a change to data/paris-summit-2026-01-06.ttl" in run.stdout

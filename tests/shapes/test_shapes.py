@@ -11,10 +11,11 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-from app import PROJECT_ROOT
+from app import PROJECT_ROOT, validation
 from app.namespaces import ACCORD, CONCEPT, PREFIXES, SHAPE
 from app.report import short
 from tests.shapes.support import (
+    BASE,
     INVALID,
     SHAPE_FILES,
     VALID,
@@ -76,6 +77,21 @@ def test_invalid_fixture_violates_exactly_what_it_declares(fixture: Path) -> Non
             assert message == str(declared)
         else:
             assert "{?" not in message and "{$" not in message and message
+
+
+@pytest.mark.parametrize("fixture", [*INVALID, *VALID], ids=lambda p: p.stem)
+def test_validating_only_a_changed_file_finds_what_it_breaks(fixture: Path) -> None:
+    # ``accord validate --changed``: the fixture is the change, base.ttl the rest. The
+    # declared results on the nodes the change can affect are all found, and no other:
+    # the same answer as validating everything, restricted to those nodes.
+    loaded = validation.load([BASE, fixture])
+    focus = validation.focus_of(loaded, [validation.display(fixture)])
+    _, results, _ = validation.run_shacl(loaded.graph, shapes(), ontology(), focus=focus)
+    in_focus = {short(node) for node in focus}
+    expected = {e for e in expectations(fixture) if e[0] in in_focus}
+    assert summarise(results) == expected
+    if fixture in INVALID:
+        assert expected, "the change's own violation was not found"
 
 
 def test_sparql_messages_name_the_nodes_involved() -> None:
