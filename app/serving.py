@@ -16,9 +16,12 @@ more than one process, as is the in-memory store, which processes cannot share.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import json
 import os
+import signal
 from pathlib import Path
 
 import uvicorn
@@ -85,6 +88,7 @@ def _environment(settings: Settings) -> dict[str, str]:
 
 def worker_app() -> FastAPI:
     """One server process (uvicorn's factory): the loaded store, opened read-only."""
+    _end_with_parent()
     settings = get_settings()
     if is_external(settings.store):
         return create_app(settings)
@@ -92,3 +96,20 @@ def worker_app() -> FastAPI:
     files = graph_files(paths, settings.named_paths, settings.base_iri)
     store = OxigraphStore(files, path=Path(settings.store), read_only=True)
     return create_app(settings, store)
+
+
+def _end_with_parent() -> None:
+    """Ask Linux to end this server process when the ``accord serve`` that started it
+    ends, however it ends: killed with SIGKILL, uvicorn's supervisor cannot stop its
+    processes, and they went on serving (with their query workers) as orphans."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() == 1:  # the parent ended before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+#: prctl(2): the signal a process gets when its parent ends.
+PR_SET_PDEATHSIG = 1

@@ -12,8 +12,10 @@ data, in-process (``TestClient``) or served by uvicorn on a free 127.0.0.1 port.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -74,15 +76,18 @@ def accord_process(
 ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """``accord serve ARGS`` as a process of its own on a free 127.0.0.1 port, with no
     ``ACCORD_*`` setting but ``env``; yields ``(process, port)`` once it answers
-    ``ASK {}``, and kills it at the end.  Its stderr goes to a file in ``logs`` (a pipe
-    nobody reads would fill up)."""
+    ``ASK {}``, and kills it at the end, with every process it started (its own session:
+    nothing outlives the test).  Its stderr goes to a file in ``logs`` (a pipe nobody
+    reads would fill up)."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")} | env
     command = [sys.executable, "-m", "app.cli", "serve", *args]
     command += ["--port", str(port), "--log-level", "warning"]
     log = logs / f"accord-serve-{port}.log"
     with log.open("wb") as err:
-        proc = subprocess.Popen(command, env=environment, cwd=ROOT, stderr=err)
+        proc = subprocess.Popen(
+            command, env=environment, cwd=ROOT, stderr=err, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
         while not _answers(port):
@@ -96,6 +101,8 @@ def accord_process(
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _answers(port: int) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 import urllib.parse
 import urllib.request
 from contextlib import AbstractContextManager
@@ -108,3 +109,28 @@ def test_settings_several_processes_cannot_share_are_refused(
         get_settings.cache_clear()
     assert reason in capsys.readouterr().err
     assert not (tmp_path / "store").exists(), "refused before anything is loaded"
+
+
+def _running(pid: int) -> bool:
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_server_processes_end_with_a_killed_supervisor(tmp_path: Path) -> None:
+    # SIGKILL leaves uvicorn's supervisor no chance to stop its processes: they end
+    # because Linux signals them when their parent dies (app.serving._end_with_parent),
+    # and their query workers follow their server.
+    with serving(tmp_path / "store", workers=2) as (proc, port):
+        servers = children(proc.pid, running="spawn_main")
+        assert len(servers) == 2
+        count(port)  # a query: a server has its zygote and workers
+        descendants = [p for pid in servers for p in [pid, *children(pid)]]
+        descendants += [p for pid in list(descendants) for p in children(pid)]
+        proc.kill()
+        proc.wait(60)
+        deadline = time.monotonic() + 15  # a guard, not a timing assertion
+        while any(map(_running, descendants)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in descendants if _running(pid)]
