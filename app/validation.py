@@ -20,8 +20,8 @@ break.  A deleted file, or a change to anything but data, validates everything.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
-import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -181,7 +181,10 @@ def run_shacl(
     return bool(conforms), results, str(text)
 
 
-_TARGETS_LOCK = threading.Lock()
+#: The nodes the running validation is restricted to (``--changed``), None for all.
+_FOCUS: contextvars.ContextVar[frozenset[Node] | None] = contextvars.ContextVar(
+    "accord_validation_focus", default=None
+)
 
 
 @contextlib.contextmanager
@@ -190,21 +193,27 @@ def _targets_within(focus: Collection[URIRef] | None) -> Iterator[None]:
     targets.  Not pySHACL's ``focus_nodes`` option: that also filters the nodes handed
     to nested shapes (``sh:or``, ``sh:not``, ``sh:node``, property shapes' values), and
     on data/, which conforms, it reported 42 false violations of ``sh:or`` shapes."""
-    if focus is None:
+    token = _FOCUS.set(None if focus is None else frozenset(focus))
+    try:
         yield
-        return
-    wanted = set(focus)
-    original = Shape.focus_nodes
+    finally:
+        _FOCUS.reset(token)
 
-    def focus_nodes(self: Shape, data_graph: Any, debug: bool = False) -> set[Node]:
-        return {node for node in original(self, data_graph, debug=debug) if node in wanted}
 
-    with _TARGETS_LOCK:
-        Shape.focus_nodes = focus_nodes  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            Shape.focus_nodes = original  # type: ignore[method-assign]
+def _own_targets_within_focus(original: Any) -> Any:
+    """``Shape.focus_nodes`` (a shape's own targets, never the nodes handed to a nested
+    shape), filtered by ``_FOCUS`` when it is set: a context variable, so a validation
+    in another thread (a write's, in the server) is never restricted."""
+
+    def focus_nodes(self: Shape, data_graph: Any, debug: bool = False) -> Any:
+        found = original(self, data_graph, debug=debug)
+        focus = _FOCUS.get()
+        return found if focus is None else {node for node in found if node in focus}
+
+    return focus_nodes
+
+
+Shape.focus_nodes = _own_targets_within_focus(Shape.focus_nodes)  # type: ignore[method-assign]
 
 
 def focus_of(data: LoadedFiles, changed: Collection[str]) -> set[URIRef]:
@@ -246,9 +255,7 @@ def validate(
     conforms, results, _ = run_shacl(data.graph, shapes, ontology.graph, focus=focus)
     files_of = {**ontology.files_of(), **data.files_of()}
     rows = violations(results, files_of)
-    outcome = Outcome(bool(conforms), results, rows, data.count)
-    outcome.focus = None if focus is None else len(focus)
-    return outcome
+    return Outcome(bool(conforms), results, rows, data.count, None if focus is None else len(focus))
 
 
 def changed_data(
