@@ -16,8 +16,6 @@ more than one process, as is the in-memory store, which processes cannot share.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import json
 import os
@@ -31,6 +29,7 @@ from app.dataset import graph_files
 from app.main import create_app
 from app.settings import Settings, bundled_paths, get_settings
 from app.store import OxigraphStore
+from app.worker import LIBC
 
 
 class ServingError(ValueError):
@@ -102,11 +101,9 @@ def _end_with_parent() -> None:
     """Ask Linux to end this server process when the ``accord serve`` that started it
     ends, however it ends: killed with SIGKILL, uvicorn's supervisor cannot stop its
     processes, and they went on serving (with their query workers) as orphans."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux
+    if LIBC is None or not hasattr(LIBC, "prctl"):  # not Linux
         return
+    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() == 1:  # the parent ended before the request was made
         os.kill(os.getpid(), signal.SIGTERM)
 

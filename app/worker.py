@@ -270,8 +270,8 @@ def _with_kept_memory(answer: Answer, seconds: float) -> Answer:
 def give_back_memory() -> None:
     """Return the heap freed by the last job to the system (glibc's ``malloc_trim``;
     nothing elsewhere)."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    if LIBC is not None and hasattr(LIBC, "malloc_trim"):
+        LIBC.malloc_trim(0)
 
 
 def private_mb() -> int | None:
@@ -301,10 +301,10 @@ _ROLLUP: int | None = None
 def _libc() -> Any:
     name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
+        return ctypes.CDLL(name) if name else None
     except OSError:
         return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
 
 
-_LIBC = _libc()
+#: The C library (``malloc_trim`` here, ``prctl`` in app.serving), None if not found.
+LIBC = _libc()

@@ -17,7 +17,7 @@ An on-disk store is different: its workers open the folder themselves, read-only
 (``OnDisk``), and RocksDB's own threads (flushes, compactions, a process-wide timer)
 run in the server.  A lock one of them held at the fork stays held in the copy for
 ever, and a worker that then opened the store waited on it: a query that never
-answered (1 fork in 1,500 hung, measured with ``benchmarks/fork_hazard.py``; once in
+answered (3 of 4,000 forks hung, measured with ``benchmarks/fork_hazard.py``; once in
 CI).  So for an on-disk store the zygote is a new interpreter (``python -m
 app.zygote``), started by exec, that inherits no memory and no lock from the server.
 """
