@@ -8,6 +8,7 @@ data, in-process (``TestClient``) or served by uvicorn on a free 127.0.0.1 port.
 - ``serve``: a context manager factory, ``with serve(app) as base_url: ...``.
 - ``live_server`` (bundled data) and ``fixture_server`` (fixture data): base URLs.
 - ``accord_process(args, env, logs)``: a real ``accord serve`` process on a free port.
+- ``gone(pid)``, ``wait_until(check, seconds)``: for processes that should end.
 """
 
 from __future__ import annotations
@@ -62,6 +63,24 @@ def running_server(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(30)
         sock.close()
+
+
+def gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (no longer exists, or a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):  # it ended while being read
+        return True
+
+
+def wait_until(check: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def free_port() -> int:

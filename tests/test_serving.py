@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from contextlib import AbstractContextManager
@@ -17,7 +16,7 @@ import pytest
 from app import cli
 from app.main import create_app
 from app.settings import Settings, get_settings
-from tests.conftest import FIXTURE_DATA, accord_process
+from tests.conftest import FIXTURE_DATA, accord_process, gone, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -111,13 +110,6 @@ def test_settings_several_processes_cannot_share_are_refused(
     assert not (tmp_path / "store").exists(), "refused before anything is loaded"
 
 
-def _running(pid: int) -> bool:
-    try:
-        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def test_server_processes_end_with_a_killed_supervisor(tmp_path: Path) -> None:
     # SIGKILL leaves uvicorn's supervisor no chance to stop its processes: they end
     # because Linux signals them when their parent dies (app.serving._end_with_parent),
@@ -130,7 +122,5 @@ def test_server_processes_end_with_a_killed_supervisor(tmp_path: Path) -> None:
         descendants += [p for pid in list(descendants) for p in children(pid)]
         proc.kill()
         proc.wait(60)
-        deadline = time.monotonic() + 15  # a guard, not a timing assertion
-        while any(map(_running, descendants)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [pid for pid in descendants if _running(pid)]
+        wait_until(lambda: all(map(gone, descendants)), 15.0)  # a guard, not a timing
+        assert not [pid for pid in descendants if not gone(pid)]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app import PROJECT_ROOT
+from tests.conftest import wait_until
 
 
 def accord_servers(work: Path) -> list[int]:
@@ -43,16 +44,6 @@ def group_alive(pgid: int) -> bool:
     return False
 
 
-def wait_until_gone(pgid: int, seconds: float) -> bool:
-    """The query zygote and workers end a moment after the server they belong to."""
-    deadline = time.monotonic() + seconds
-    while group_alive(pgid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
-
-
 def test_sigterm_stops_the_server_being_measured(tmp_path: Path) -> None:
     cmd = [sys.executable, "benchmarks/run.py", "--quick", "--servers", "accord", "--no-bare"]
     cmd += ["--work", str(tmp_path), "--peers", str(tmp_path / "no-peers"), "--no-install"]
@@ -69,7 +60,8 @@ def test_sigterm_stops_the_server_being_measured(tmp_path: Path) -> None:
         assert group_alive(server)
         harness.send_signal(signal.SIGTERM)
         assert harness.wait(timeout=60) != 0
-        assert wait_until_gone(server, 10), "the server outlived the harness"
+        # The query zygote and workers end a moment after the server they belong to.
+        assert wait_until(lambda: not group_alive(server), 10.0), "the server outlived the harness"
     finally:
         if harness.poll() is None:
             harness.kill()

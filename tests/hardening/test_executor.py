@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -24,31 +23,13 @@ from fastapi.testclient import TestClient
 from app.errors import QueryTimeout
 from app.executor import Executor, WorkersBusy
 from app.worker import QueryJob
-from tests.conftest import Serve
+from tests.conftest import Serve, gone, wait_until
 from tests.hardening.conftest import LONG, RUNAWAY, MakeApp
 
 JSON = "application/sparql-results+json"
 #: Deep enough to overflow even a worker's 256 MiB stack (the guard is off to send it).
 CRASHER = "ASK { FILTER(" + "(" * 300_000 + "1" + ")" * 300_000 + ") }"
 UNGUARDED = {"max_query_chars": 10**7, "max_query_depth": 10**7, "max_request_bytes": 10**7}
-
-
-def gone(pid: int) -> bool:
-    """Whether process ``pid`` has ended (no longer exists, or a zombie)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (FileNotFoundError, ProcessLookupError):  # it ended while being read
-        return True
-
-
-def wait_until(check: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def test_runaway_query_is_stopped_with_a_503_and_its_worker_killed(make_app: MakeApp) -> None:

@@ -9,9 +9,8 @@ import asyncio
 import pytest
 
 from benchmarks.isolation import measure
-from tests.conftest import Serve
+from tests.conftest import Serve, wait_until
 from tests.hardening.conftest import MakeApp
-from tests.hardening.test_executor import wait_until
 
 
 @pytest.mark.slow
