@@ -10,7 +10,7 @@ EXAMPLES=${FUZZ_EXAMPLES:-25}
 SEED=${FUZZ_SEED:-20260106}
 port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp /tmp/accord-fuzz.XXXXXX.log)
-ACCORD_ACCESS_LOG=false ACCORD_QUERY_TIMEOUT=10 setsid "$PY" -m app.cli serve \
+ACCORD_ACCESS_LOG=false ACCORD_QUERY_TIMEOUT=10 setsid "$PY" -m accord.cli serve \
   --host 127.0.0.1 --port "$port" --log-level warning >"$log" 2>&1 &
 server=$!
 trap 'kill -TERM -- -"$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT

@@ -19,9 +19,9 @@ from urllib.parse import parse_qs
 
 import anyio.to_thread
 
-from app.dataset import graph_files
-from app.settings import Settings
-from app.store import OxigraphStore
+from accord.dataset import graph_files
+from accord.settings import Settings
+from accord.store import OxigraphStore
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

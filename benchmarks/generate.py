@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-# The prefixes of app/namespaces.py that the generated data uses (kept here so that the
+# The prefixes of app/accord/namespaces.py that the generated data uses (kept here so that the
 # generator runs with nothing but the standard library).
 PREFIXES = {
     "accord": "https://w3id.org/accord/ontology#",

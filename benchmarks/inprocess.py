@@ -16,9 +16,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from app import PROJECT_ROOT
-from app.dataset import graph_files
-from app.store import OxigraphStore
+from accord.dataset import graph_files
+from accord.store import OxigraphStore
+from benchmarks import REPO
 from benchmarks.servers import memory
 from benchmarks.workload import Workload
 
@@ -60,10 +60,10 @@ def threads(
 
 def validate(data: Path, timeout_s: float) -> dict[str, object]:
     """Wall time and peak memory of ``accord validate FILE`` (bounded by ``timeout_s``)."""
-    cmd = [sys.executable, "-m", "app.cli", "validate", str(data)]
+    cmd = [sys.executable, "-m", "accord.cli", "validate", str(data)]
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     peak = 0
     while proc.poll() is None:
@@ -86,7 +86,7 @@ def validate_split(data: Path, timeout_s: float) -> dict[str, object]:
     cmd = [sys.executable, "benchmarks/validate_split.py", "--skip-full", str(data)]
     try:
         run = subprocess.run(
-            cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout_s, check=False
+            cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout_s, check=False
         )
     except subprocess.TimeoutExpired:
         return {"error": f"timeout (> {timeout_s:.0f} s)"}

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from app import PROJECT_ROOT
+from benchmarks import REPO
 
 HOST = "127.0.0.1"
 JSON = "application/sparql-results+json"
@@ -168,11 +168,11 @@ def free_port() -> int:
 
 def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port)]
+    cmd = [sys.executable, "-m", "accord.cli", "serve", "--host", HOST, "--port", str(port)]
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [*cmd, "--log-level", "warning"],
-            cwd=PROJECT_ROOT,
+            cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from app import PROJECT_ROOT
+from benchmarks import REPO
 
 HOST = "127.0.0.1"
 FORM = "application/x-www-form-urlencoded"
@@ -142,7 +142,7 @@ def _spawn(
     url: str,
     logs: Path,
     env: dict[str, str] | None = None,
-    cwd: Path = PROJECT_ROOT,
+    cwd: Path = REPO,
 ) -> Server:
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{name}.log"
@@ -188,7 +188,7 @@ def accord(
     if fresh and store.exists():
         shutil.rmtree(store)
     port = free_port()
-    cmd = [sys.executable, "-m", "app.cli", "serve", *map(str, files)]
+    cmd = [sys.executable, "-m", "accord.cli", "serve", *map(str, files)]
     cmd += ["--host", HOST, "--port", str(port), "--log-level", "warning"]
     cmd += ["--workers", str(workers)] if workers > 1 else []
     environment = accord_env(store, timeout_s, **(env or {}))
@@ -265,7 +265,7 @@ def virtuoso_ini(http_port: int, sql_port: int, max_rows: int, timeout_s: float)
     """.ci/virtuoso.ini on the given ports, with the row cap and the query time limit of
     the benchmark (a cut answer is refused by Accord: the cap must exceed every answer)."""
     out = []
-    for line in (PROJECT_ROOT / ".ci" / "virtuoso.ini").read_text().splitlines():
+    for line in (REPO / ".ci" / "virtuoso.ini").read_text().splitlines():
         key = line.split("=", 1)[0].strip()
         if line.startswith("ServerPort") and "1111" in line:
             line = f"ServerPort = {HOST}:{sql_port}"
@@ -344,12 +344,12 @@ def accord_load(
     """``accord load --store URL FILES``: seconds until published and checked."""
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{name}.log"
-    cmd = [sys.executable, "-m", "app.cli", "load", "--store", store_url, *map(str, files)]
+    cmd = [sys.executable, "-m", "accord.cli", "load", "--store", store_url, *map(str, files)]
     started = time.perf_counter()
     with log.open("wb") as out:
         done = subprocess.run(
             cmd,
-            cwd=PROJECT_ROOT,
+            cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -368,7 +368,7 @@ def accord_remote(
 ) -> Server:
     """``accord serve --store URL FILES`` (the files give the version and the graphs)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--store", store_url, *map(str, files)]
+    cmd = [sys.executable, "-m", "accord.cli", "serve", "--store", store_url, *map(str, files)]
     cmd += ["--host", HOST, "--port", str(port), "--log-level", "warning"]
     # Never the on-disk store of the embedded runs.
     environment = {k: v for k, v in os.environ.items() if k != "ACCORD_STORE"} | env

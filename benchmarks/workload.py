@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from app import PROJECT_ROOT
-from app.catalogue import load_catalogue
-from app.namespaces import PREFIXES
+from accord.catalogue import load_catalogue
+from accord.namespaces import PREFIXES
+from benchmarks import REPO
 from benchmarks import generate as gen
 
 SELECT_JSON = "application/sparql-results+json"
@@ -53,7 +53,7 @@ def workloads(units: int, variants: int = 16, seed: int = 0) -> list[Workload]:
     names = [(rng.choice(gen.FIRST_NAMES), 1 + rng.randrange(9)) for _ in range(variants)]
     out: list[Workload] = []
 
-    for name, query in load_catalogue(PROJECT_ROOT / "queries").items():
+    for name, query in load_catalogue(REPO / "queries").items():
         out.append(Workload(name, "catalogue", (query.text,), description=query.title))
         if not query.params:
             continue
@@ -170,5 +170,5 @@ THROUGHPUT = ("point lookup", "join")
 def served_files(data: Path) -> list[Path]:
     """What every server loads: the ontology (the catalogue reads its SKOS labels) and
     the generated graph."""
-    ontology = PROJECT_ROOT / "ontology"
+    ontology = REPO / "ontology"
     return [ontology / "accord.ttl", ontology / "concepts.ttl", data]

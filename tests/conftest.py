@@ -31,8 +31,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.settings import Settings
+from accord.main import create_app
+from accord.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "endpoint"
@@ -100,7 +100,7 @@ def accord_process(
     reads would fill up)."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")} | env
-    command = [sys.executable, "-m", "app.cli", "serve", *args]
+    command = [sys.executable, "-m", "accord.cli", "serve", *args]
     command += ["--port", str(port), "--log-level", "warning"]
     log = logs / f"accord-serve-{port}.log"
     with log.open("wb") as err:

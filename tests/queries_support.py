@@ -3,11 +3,11 @@
 from functools import cache
 from pathlib import Path
 
-from app import PROJECT_ROOT
-from app.catalogue import NamedQuery, load_catalogue
-from app.store import OxigraphStore
+from accord.catalogue import NamedQuery, load_catalogue
+from accord.store import OxigraphStore
+from tests import REPO
 
-QUERIES = PROJECT_ROOT / "queries"
+QUERIES = REPO / "queries"
 ID = "https://w3id.org/accord/id/"
 
 

@@ -12,14 +12,14 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 
-from app import PROJECT_ROOT
-from app.dataset import graph_files
-from app.namespaces import ACCORD, sparql_prologue
-from app.settings import bundled_paths
-from app.store import OxigraphStore
+from accord.dataset import graph_files
+from accord.namespaces import ACCORD, sparql_prologue
+from accord.settings import bundled_paths
+from accord.store import OxigraphStore
+from tests import REPO
 
-ARTICLE = PROJECT_ROOT.parent / "shared" / "sources" / "paris-summit-2026-01-06.txt"
-DATA = PROJECT_ROOT / "data" / "paris-summit-2026-01-06.ttl"
+ARTICLE = REPO / "sources" / "paris-summit-2026-01-06.txt"
+DATA = REPO / "data" / "paris-summit-2026-01-06.ttl"
 
 FACTS: list[tuple[str, str]] = [
     (
@@ -200,9 +200,16 @@ def store() -> OxigraphStore:
 
 @pytest.fixture(scope="module")
 def article() -> str:
-    if not ARTICLE.exists():
-        pytest.skip(f"the archived source is not beside the checkout: {ARTICLE}")
     return ARTICLE.read_text(encoding="utf-8")
+
+
+def test_every_local_copy_the_data_cites_is_in_the_repository() -> None:
+    graph = Graph()
+    for path in sorted((REPO / "data").rglob("*.ttl")):
+        graph.parse(path)
+    copies = {str(o) for o in graph.objects(None, ACCORD.localCopy)}
+    assert f"sources/{ARTICLE.name}" in copies
+    assert sorted(c for c in copies if not (REPO / c).is_file()) == []
 
 
 def _normalise(text: str) -> str:

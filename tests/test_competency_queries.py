@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.dataset import graph_files
-from app.settings import bundled_paths
-from app.store import OxigraphStore
+from accord.dataset import graph_files
+from accord.settings import bundled_paths
+from accord.store import OxigraphStore
 from tests.queries_support import ID, query_names, run_named, short
 
 

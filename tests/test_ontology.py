@@ -12,14 +12,14 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-from app import PROJECT_ROOT
-from app.namespaces import ACCORD, CONCEPT, PREFIXES
-from app.report import short
+from accord.namespaces import ACCORD, CONCEPT, PREFIXES
+from accord.report import short
+from tests import REPO
 
-ONTOLOGY_FILES = sorted((PROJECT_ROOT / "ontology").glob("*.ttl"))
-DATA_FILES = sorted((PROJECT_ROOT / "data").rglob("*.ttl"))
-SHAPE_FILES = sorted((PROJECT_ROOT / "shapes").glob("*.ttl"))
-QUERY_FILES = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
+ONTOLOGY_FILES = sorted((REPO / "ontology").glob("*.ttl"))
+DATA_FILES = sorted((REPO / "data").rglob("*.ttl"))
+SHAPE_FILES = sorted((REPO / "shapes").glob("*.ttl"))
+QUERY_FILES = sorted((REPO / "queries").glob("*.rq"))
 ONTOLOGY_IRI = URIRef("https://w3id.org/accord/ontology")
 OURS = (str(ACCORD), str(CONCEPT))
 #: owlrl records inconsistencies as resources of this type.
@@ -123,7 +123,7 @@ def _used() -> list[tuple[str, Path]]:
 @pytest.mark.parametrize(
     ("kind", "path"),
     _used(),
-    ids=lambda v: str(v.relative_to(PROJECT_ROOT)) if isinstance(v, Path) else v,
+    ids=lambda v: str(v.relative_to(REPO)) if isinstance(v, Path) else v,
 )
 def test_every_term_used_is_declared(kind: str, path: Path) -> None:
     used = _iris_in_rdf(path) if kind == "rdf" else _iris_in_sparql(path.read_text("utf-8"))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
-from app.main import create_app
-from app.settings import Settings, get_settings
+from accord import cli
+from accord.main import create_app
+from accord.settings import Settings, get_settings
 from tests.conftest import FIXTURE_DATA, accord_process, gone, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +112,7 @@ def test_settings_several_processes_cannot_share_are_refused(
 
 def test_server_processes_end_with_a_killed_supervisor(tmp_path: Path) -> None:
     # SIGKILL leaves uvicorn's supervisor no chance to stop its processes: they end
-    # because Linux signals them when their parent dies (app.serving._end_with_parent),
+    # because Linux signals them when their parent dies (accord.serving._end_with_parent),
     # and their query workers follow their server.
     with serving(tmp_path / "store", workers=2) as (proc, port):
         servers = children(proc.pid, running="spawn_main")

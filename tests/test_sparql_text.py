@@ -1,11 +1,11 @@
-"""The lexical helpers of app/sparql_text.py, checked against the store's parser."""
+"""The lexical helpers of app/accord/sparql_text.py, checked against the store's parser."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
 
-from app.sparql_text import (
+from accord.sparql_text import (
     dataset_clauses,
     declared_prefixes,
     has_keyword,

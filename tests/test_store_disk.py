@@ -9,9 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from app.dataset import GraphFile, dataset_version
-from app.errors import DataLoadError
-from app.store import OxigraphStore
+from accord.dataset import GraphFile, dataset_version
+from accord.errors import DataLoadError
+from accord.store import OxigraphStore
 
 G1 = "https://w3id.org/accord/graph/test/one"
 G2 = "https://w3id.org/accord/graph/test/two"

@@ -10,10 +10,10 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-from app import PROJECT_ROOT
+from tests import REPO
 
-ACCORD_BIN = PROJECT_ROOT / ".venv" / "bin" / "accord"
-FIXTURES = PROJECT_ROOT / "tests" / "shapes" / "fixtures"
+ACCORD_BIN = REPO / ".venv" / "bin" / "accord"
+FIXTURES = REPO / "tests" / "shapes" / "fixtures"
 BASE = "tests/shapes/fixtures/base.ttl"
 VALID = "tests/shapes/fixtures/valid/statement-undated.ttl"
 INVALID = "tests/shapes/fixtures/invalid/commitment-no-summary.ttl"
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(
 def accord(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(ACCORD_BIN), *map(str, args)],
-        cwd=PROJECT_ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,  # a guard against a hang, not a timing assertion

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from app.validation import CONFORMS, DOES_NOT_CONFORM, run_validate
+from accord.validation import CONFORMS, DOES_NOT_CONFORM, run_validate
 from benchmarks import generate
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app import PROJECT_ROOT
+from tests import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def test_quick_run_measures_every_workload(tmp_path: Path) -> None:
     cmd = [sys.executable, "benchmarks/run.py", "--quick", "--servers", "accord"]
     cmd += ["--work", str(tmp_path), "--peers", str(tmp_path / "no-peers")]
-    run = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())
     size = results["sizes"]["10k"]
@@ -29,7 +29,7 @@ def test_quick_run_measures_every_workload(tmp_path: Path) -> None:
     accord = size["servers"]["accord"]
     failed = {k: v for k, v in accord["latency"].items() if "median_ms" not in v}
     assert not failed
-    catalogue = {p.stem for p in (PROJECT_ROOT / "queries").glob("*.rq")}
+    catalogue = {p.stem for p in (REPO / "queries").glob("*.rq")}
     assert catalogue <= set(accord["latency"])
     for by_clients in accord["throughput"].values():
         assert all(r.get("rps", 0) > 0 for r in by_clients.values())

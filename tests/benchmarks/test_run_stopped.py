@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app import PROJECT_ROOT
+from tests import REPO
 from tests.conftest import wait_until
 
 
@@ -26,7 +26,7 @@ def accord_servers(work: Path) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"app.cli" in cmdline and any(str(work).encode() in arg for arg in cmdline):
+        if b"accord.cli" in cmdline and any(str(work).encode() in arg for arg in cmdline):
             found.append(int(entry.name))
     return found
 
@@ -47,9 +47,7 @@ def group_alive(pgid: int) -> bool:
 def test_sigterm_stops_the_server_being_measured(tmp_path: Path) -> None:
     cmd = [sys.executable, "benchmarks/run.py", "--quick", "--servers", "accord", "--no-bare"]
     cmd += ["--work", str(tmp_path), "--peers", str(tmp_path / "no-peers"), "--no-install"]
-    harness = subprocess.Popen(
-        cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    harness = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = None
     try:
         deadline = time.monotonic() + 120

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from app import PROJECT_ROOT
+from tests import REPO
 from tests.browser.cdp import Browser, Page, find_chromium
 
-ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+ARTIFACTS = REPO / "tests" / "artifacts"
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app import PROJECT_ROOT
-from app.catalogue import NamedQuery
-from app.namespaces import PREFIXES
+from accord.catalogue import NamedQuery
+from accord.namespaces import PREFIXES
+from tests import REPO
 from tests.browser.cdp import Page
 
 pytestmark = pytest.mark.browser
@@ -108,7 +108,7 @@ def test_page_opens_on_the_catalogue_and_runs_the_first_query(
     page.screenshot(shot)
     assert shot.stat().st_size > 10_000
     if os.environ.get("ACCORD_UPDATE_SCREENSHOTS") == "1":
-        docs = PROJECT_ROOT / "docs"
+        docs = REPO / "docs"
         docs.mkdir(exist_ok=True)
         shutil.copyfile(shot, docs / "ui.png")
 
@@ -185,3 +185,19 @@ def test_autocompletion_is_local_and_knows_the_project(
     assert prop in hints
     assert all(h.startswith(typed) for h in hints), hints
     assert_clean(page, live_server)
+
+
+def test_api_docs_render_offline(page: Page, live_server: str) -> None:
+    page.navigate(f"{live_server}/docs")
+    operations = page.wait_for(
+        "(() => { const n = document.querySelectorAll('.opblock').length; return n || null; })()"
+    )
+    assert operations >= 10
+    assert page.console_errors() == []
+    origin = urlsplit(live_server)[:2]
+    foreign = [
+        url
+        for url in page.requested_urls()
+        if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url)[:2] != origin
+    ]
+    assert foreign == [], f"requests to other origins: {foreign}"

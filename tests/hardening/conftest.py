@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.executor import Executor
-from app.main import create_app
-from app.settings import Settings
+from accord.executor import Executor
+from accord.main import create_app
+from accord.settings import Settings
 from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from app.executor import Executor
-from app.guard import (
+from accord.executor import Executor
+from accord.guard import (
     OutboundRefused,
     QueryTooDeep,
     QueryTooLarge,
@@ -20,7 +20,7 @@ from app.guard import (
     depth,
     scan,
 )
-from app.settings import Settings
+from accord.settings import Settings
 
 PEOPLE = "http://example.org/people"
 S = Settings()

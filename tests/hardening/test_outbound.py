@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pyld.jsonld import JsonLdError
 
-from app.dataset import graph_files
-from app.errors import DataLoadError
-from app.jsonld import ContextRefused, to_nquads
-from app.store import OxigraphStore
-from app.worker import sandbox
+from accord.dataset import graph_files
+from accord.errors import DataLoadError
+from accord.jsonld import ContextRefused, to_nquads
+from accord.store import OxigraphStore
+from accord.worker import sandbox
 from tests.hardening.conftest import Listener, MakeApp
 from tests.writes.conftest import AUTH, writable_settings
 

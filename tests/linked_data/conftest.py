@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import Graph
 
-from app.jsonld import to_nquads
+from accord.jsonld import to_nquads
 from tests.browser.conftest import artifacts, browser, chromium, page  # noqa: F401  (fixtures)
 
 ID = "https://w3id.org/accord/id/"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app import PROJECT_ROOT
+from tests import REPO
 from tests.browser.cdp import Page
 
 pytestmark = pytest.mark.browser
@@ -96,6 +96,6 @@ def test_declaration_page_screenshot(page: Page, live_server: str, artifacts: Pa
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000
     if os.environ.get("ACCORD_UPDATE_SCREENSHOTS") == "1":
-        docs = PROJECT_ROOT / "docs"
+        docs = REPO / "docs"
         docs.mkdir(exist_ok=True)
         shutil.copyfile(shot, docs / "declaration.png")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from accord.cli import main
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 V1, V2 = FIXTURES / "v1", FIXTURES / "v2"

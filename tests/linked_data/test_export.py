@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 
-from app.dataset import graph_files
-from app.export import FORMATS, export, gzipped
-from app.settings import bundled_paths
-from app.store import OxigraphStore
+from accord.dataset import graph_files
+from accord.export import FORMATS, export, gzipped
+from accord.settings import bundled_paths
+from accord.store import OxigraphStore
 from tests.linked_data.conftest import parse_rdf
 
 TRIPLE_FORMATS = ["ttl", "nt", "rdf", "jsonld"]
@@ -164,7 +164,7 @@ def test_unknown_dump_is_404_listing_the_dumps(client: TestClient, name: str) ->
 def test_cli_export_writes_the_same_bytes(
     tmp_path: Path, exports: dict[str, bytes], capsysbinary
 ) -> None:  # type: ignore[no-untyped-def]
-    from app.cli import main
+    from accord.cli import main
 
     assert main(["export", "--format", "trig", "--out", str(tmp_path / "a.trig")]) == 0
     assert (tmp_path / "a.trig").read_bytes() == exports["trig"]
@@ -175,7 +175,7 @@ def test_cli_export_writes_the_same_bytes(
 
 
 def test_cli_export_of_a_missing_path_is_exit_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from app.cli import main
+    from accord.cli import main
 
     assert main(["export", str(tmp_path / "nope.ttl")]) == 2
     assert "nope.ttl" in capsys.readouterr().err

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import PROJECT_ROOT
-from app.main import create_app
-from app.settings import Settings
+from accord.main import create_app
+from accord.settings import Settings
+from tests import REPO
 
 
 def test_unknown_iri_is_404_with_a_helpful_page_for_browsers(client: TestClient) -> None:
@@ -84,14 +84,14 @@ def test_each_representation_has_its_own_etag(client: TestClient) -> None:
 
 def test_etag_follows_the_dataset_version(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(PROJECT_ROOT / "data", data)
-    first = TestClient(create_app(Settings(paths=[PROJECT_ROOT / "ontology", data])))
+    shutil.copytree(REPO / "data", data)
+    first = TestClient(create_app(Settings(paths=[REPO / "ontology", data])))
     before = first.get("/id/FR.ttl").headers["etag"]
     extra = data / "extra.ttl"
     extra.write_text(
         '<https://w3id.org/accord/id/FR> <http://www.w3.org/2000/01/rdf-schema#label> "Frankreich"@de .\n'
     )
-    second = TestClient(create_app(Settings(paths=[PROJECT_ROOT / "ontology", data])))
+    second = TestClient(create_app(Settings(paths=[REPO / "ontology", data])))
     r = second.get("/id/FR.ttl", headers={"If-None-Match": before})
     assert r.status_code == 200
     assert r.headers["etag"] != before

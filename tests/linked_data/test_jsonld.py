@@ -10,8 +10,8 @@ from pyld import jsonld
 from rdflib import OWL, RDF, Graph
 from rdflib.compare import isomorphic
 
-from app import PROJECT_ROOT
-from app.jsonld import CONTEXT_FILE, ContextRefused, context_document, document_loader, to_nquads
+from accord.jsonld import CONTEXT_FILE, ContextRefused, context_document, document_loader, to_nquads
+from tests import REPO
 from tests.linked_data.conftest import ACCORD, ID, parse_rdf
 
 DECLARATION = ID + "paris-declaration-2026"
@@ -27,7 +27,7 @@ def test_context_is_served_at_its_stable_path(client: TestClient) -> None:
 
 def test_context_has_a_readable_term_for_every_ontology_term() -> None:
     ctx = context_document()["@context"]
-    ontology = Graph().parse(PROJECT_ROOT / "ontology" / "accord.ttl")
+    ontology = Graph().parse(REPO / "ontology" / "accord.ttl")
     terms = {
         str(s)[len(ACCORD) :]: kind
         for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import OWL, RDF, Graph
 
-from app import PROJECT_ROOT
-from app.main import create_app
-from app.settings import Settings
+from accord.main import create_app
+from accord.settings import Settings
+from tests import REPO
 from tests.linked_data.conftest import ACCORD
 
 OTHER = Path(__file__).resolve().parent / "fixtures" / "other-summit"
@@ -145,7 +145,7 @@ def test_commitments_overview_table_and_network(client: TestClient) -> None:
 
 def test_ontology_page_has_an_anchor_per_term(client: TestClient) -> None:
     page = parse(client.get("/ontology.html").text)
-    ontology = Graph().parse(PROJECT_ROOT / "ontology" / "accord.ttl")
+    ontology = Graph().parse(REPO / "ontology" / "accord.ttl")
     terms = {
         str(s)[len(ACCORD) :]
         for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
@@ -166,7 +166,7 @@ def test_class_listing_and_unknown_class(client: TestClient) -> None:
 
 @pytest.fixture(scope="module")
 def other() -> TestClient:
-    return TestClient(create_app(Settings(paths=[PROJECT_ROOT / "ontology", OTHER])))
+    return TestClient(create_app(Settings(paths=[REPO / "ontology", OTHER])))
 
 
 def test_another_summit_gets_the_same_pages(other: TestClient) -> None:

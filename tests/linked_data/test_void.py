@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from app.export import FORMATS
+from accord.export import FORMATS
 from tests.linked_data.conftest import parse_rdf
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -85,8 +85,8 @@ def test_void_class_partition_counts_states(void: Graph, client: TestClient) -> 
 
 
 def test_void_public_url_is_the_endpoint(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app.main import create_app
-    from app.settings import Settings
+    from accord.main import create_app
+    from accord.settings import Settings
     from tests.conftest import FIXTURE_DATA
 
     client = TestClient(

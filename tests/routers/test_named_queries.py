@@ -1,4 +1,4 @@
-"""Named queries: the catalogue loader (app/catalogue.py) and /queries, /queries/{name}."""
+"""Named queries: the catalogue loader (app/accord/catalogue.py) and /queries, /queries/{name}."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from app import PROJECT_ROOT
-from app.catalogue import CatalogueError, load_catalogue, load_query
-from app.errors import BadRequest
-from app.namespaces import PREFIXES
+from accord.catalogue import CatalogueError, load_catalogue, load_query
+from accord.errors import BadRequest
+from accord.namespaces import PREFIXES
+from tests import REPO
 from tests.conftest import FIXTURE_QUERIES
 
 EX = "http://example.org/"
@@ -194,11 +194,11 @@ def test_repeated_parameter_is_400(fixture_client: TestClient) -> None:
 
 # --- the real catalogue ----------------------------------------------------------------
 
-REAL = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
+REAL = sorted((REPO / "queries").glob("*.rq"))
 
 
 def test_real_catalogue_loads() -> None:
-    catalogue = load_catalogue(PROJECT_ROOT / "queries")
+    catalogue = load_catalogue(REPO / "queries")
     assert set(catalogue) == {p.stem for p in REAL}
     for q in catalogue.values():
         assert q.title != q.name, f"{q.name}.rq has no title"

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from app.dataset import graph_iri_for
-from app.main import create_app
-from app.negotiation import FORMAT_NAMES, OFFERS
-from app.service_description import FORMAT_IRIS
-from app.settings import Settings
-from app.store import GRAPH_FORMATS
+from accord.dataset import graph_iri_for
+from accord.main import create_app
+from accord.negotiation import FORMAT_NAMES, OFFERS
+from accord.service_description import FORMAT_IRIS
+from accord.settings import Settings
+from accord.store import GRAPH_FORMATS
 from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 
 EX = "http://example.org/"

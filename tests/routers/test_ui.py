@@ -10,11 +10,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.namespaces import PREFIXES
-from app.routers.ui import STATIC_DIR, _script_json, tab_query
-from app.settings import Settings
-from app.sparql_text import with_prefixes
+from accord.main import create_app
+from accord.namespaces import PREFIXES
+from accord.routers.ui import STATIC_DIR, _script_json, tab_query
+from accord.settings import Settings
+from accord.sparql_text import with_prefixes
 from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 
 VENDOR = STATIC_DIR / "vendor" / "yasgui"

@@ -16,16 +16,16 @@ import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from app import PROJECT_ROOT
-from app.namespaces import PREFIXES
-from app.report import short
+from accord.namespaces import PREFIXES
+from accord.report import short
+from tests import REPO
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BASE = FIXTURES / "base.ttl"
 VALID = sorted((FIXTURES / "valid").glob("*.ttl"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))
-SHAPE_FILES = sorted((PROJECT_ROOT / "shapes").glob("*.ttl"))
-ONTOLOGY_FILES = sorted((PROJECT_ROOT / "ontology").glob("*.ttl"))
+SHAPE_FILES = sorted((REPO / "shapes").glob("*.ttl"))
+ONTOLOGY_FILES = sorted((REPO / "ontology").glob("*.ttl"))
 
 Result = tuple[str, str, str, str]  # focus, source shape, component, path ("-" if none)
 

@@ -11,9 +11,10 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-from app import PROJECT_ROOT, validation
-from app.namespaces import ACCORD, CONCEPT, PREFIXES, SHAPE
-from app.report import short
+from accord import validation
+from accord.namespaces import ACCORD, CONCEPT, PREFIXES, SHAPE
+from accord.report import short
+from tests import REPO
 from tests.shapes.support import (
     BASE,
     INVALID,
@@ -29,7 +30,7 @@ from tests.shapes.support import (
     with_base,
 )
 
-DATA_FILES = sorted((PROJECT_ROOT / "data").rglob("*.ttl"))
+DATA_FILES = sorted((REPO / "data").rglob("*.ttl"))
 ORG_ROLE = URIRef(PREFIXES["org"] + "role")
 
 
@@ -263,7 +264,7 @@ def test_there_is_data() -> None:
     assert DATA_FILES
 
 
-@pytest.mark.parametrize("data_file", DATA_FILES, ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+@pytest.mark.parametrize("data_file", DATA_FILES, ids=lambda p: str(p.relative_to(REPO)))
 def test_data_file_conforms(data_file: Path, data_results: Graph) -> None:
     """No violation on a node that this file describes (validated with all of data/,
     since the files refer to each other's nodes)."""

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.dataset import GraphFile, graph_files
-from app.load import publish
-from app.settings import Settings, bundled_paths
-from app.store import OxigraphStore, Store
-from app.stores.remote import RemoteStore
+from accord.dataset import GraphFile, graph_files
+from accord.load import publish
+from accord.settings import Settings, bundled_paths
+from accord.store import OxigraphStore, Store
+from accord.stores.remote import RemoteStore
 
 REMOTES = ["oxigraph-server", "virtuoso"]
 BACKENDS = ["oxigraph-embedded", *REMOTES]

@@ -11,10 +11,10 @@ from collections import Counter
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.middleware import VERSION_HEADER
-from app.namespaces import sparql_prologue
-from app.settings import Settings
+from accord.main import create_app
+from accord.middleware import VERSION_HEADER
+from accord.namespaces import sparql_prologue
+from accord.settings import Settings
 from tests.queries_support import query_names
 from tests.stores.conftest import Backend
 

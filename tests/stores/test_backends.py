@@ -14,11 +14,11 @@ import pytest
 from rdflib import BNode, Graph
 from rdflib.compare import isomorphic
 
-from app.errors import QuerySyntaxError, StoreError
-from app.load import graph_contents, published_release
-from app.namespaces import sparql_prologue
-from app.store import GRAPH_FORMATS, SOLUTION_FORMATS, OxigraphStore, Store
-from app.stores.remote import RemoteStore, ResultTruncated
+from accord.errors import QuerySyntaxError, StoreError
+from accord.load import graph_contents, published_release
+from accord.namespaces import sparql_prologue
+from accord.store import GRAPH_FORMATS, SOLUTION_FORMATS, OxigraphStore, Store
+from accord.stores.remote import RemoteStore, ResultTruncated
 from tests.queries_support import QUERIES, query_names
 from tests.stores.conftest import Backend
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
-from app.dataset import GraphFile, graph_files
-from app.errors import DataLoadError, StoreError
-from app.load import publish, published_release, staging_graph, triple_counts
-from app.settings import get_settings
-from app.stores.remote import RemoteStore
+from accord import cli
+from accord.dataset import GraphFile, graph_files
+from accord.errors import DataLoadError, StoreError
+from accord.load import publish, published_release, staging_graph, triple_counts
+from accord.settings import get_settings
+from accord.stores.remote import RemoteStore
 from tests.stores.conftest import Backend
 
 

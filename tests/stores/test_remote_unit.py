@@ -12,9 +12,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from app.dataset import GraphFile
-from app.errors import QuerySyntaxError, QueryTimeout, StoreError
-from app.stores.remote import (
+from accord.dataset import GraphFile
+from accord.errors import QuerySyntaxError, QueryTimeout, StoreError
+from accord.stores.remote import (
     EMPTY_GRAPH,
     UNION_GRAPH,
     WRITE_ATTEMPTS,
@@ -409,7 +409,7 @@ def conflicting(times: int, seen: list[str]) -> Handler:
 def test_a_write_rolled_back_for_a_conflict_is_sent_again(
     files: list[GraphFile], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.stores.remote.RETRY_PAUSE", 0)
+    monkeypatch.setattr("accord.stores.remote.RETRY_PAUSE", 0)
     seen: list[str] = []
     store(files, conflicting(2, seen)).update("CLEAR GRAPH <urn:g>")
     assert seen == ["POST", "POST", "POST"]
@@ -418,7 +418,7 @@ def test_a_write_rolled_back_for_a_conflict_is_sent_again(
 def test_a_write_that_keeps_conflicting_fails_with_503(
     files: list[GraphFile], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.stores.remote.RETRY_PAUSE", 0)
+    monkeypatch.setattr("accord.stores.remote.RETRY_PAUSE", 0)
     seen: list[str] = []
     with pytest.raises(TransactionConflict, match="SR172") as caught:
         store(files, conflicting(99, seen)).put_graph(G1, b"")

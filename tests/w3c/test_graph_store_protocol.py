@@ -1,6 +1,6 @@
 """The W3C SPARQL 1.1 Graph Store HTTP Protocol tests, driven by their manifests.
 
-``/work/shared/w3c/sparql11/graph-store-protocol/manifest.ttl`` includes the direct and
+``suites/sparql11/graph-store-protocol/manifest.ttl`` includes the direct and
 the indirect manifests: 13 tests, each a sequence of HTTP requests (method, path,
 headers, body) with the expected status (a code or a class), and for some the expected
 Content-Type, an RDF body to compare by isomorphism, or a ``Location`` to reuse as
@@ -27,12 +27,12 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from app.main import create_app
-from app.settings import Settings
-from app.store import OxigraphStore
+from accord.main import create_app
+from accord.settings import Settings
+from accord.store import OxigraphStore
 from tests.conftest import running_server
 
-SUITE = Path("/work/shared/w3c/sparql11/graph-store-protocol")
+SUITE = Path(__file__).resolve().parent / "suites" / "sparql11" / "graph-store-protocol"
 #: The suite's FOAF data is not Accord data: validate writes against small shapes it
 #: does not target (the bundled shapes would refuse a foaf:Person without provenance).
 SHAPES = Path(__file__).resolve().parents[1] / "writes" / "fixtures" / "shapes.ttl"

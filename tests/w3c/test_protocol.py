@@ -1,6 +1,6 @@
 """The W3C SPARQL 1.1 Protocol tests, driven by their manifest.
 
-``/work/shared/w3c/sparql11/protocol/manifest.ttl`` describes each test as HTTP requests
+``suites/sparql11/protocol/manifest.ttl`` describes each test as HTTP requests
 (method, path, headers, body) and expected responses (status class, result format,
 boolean answer).  Each request is replayed byte-exact with ``http.client`` (``urllib``
 would add a form Content-Type to every POST) against a live uvicorn server holding
@@ -29,11 +29,11 @@ from rdflib import Graph, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
 
-from app.main import create_app
-from app.settings import Settings
+from accord.main import create_app
+from accord.settings import Settings
 from tests.conftest import Serve
 
-SUITE = Path("/work/shared/w3c/sparql11/protocol")
+SUITE = Path(__file__).resolve().parent / "suites" / "sparql11" / "protocol"
 MANIFEST = SUITE / "manifest.ttl"
 DATA_IRI = "http://kasei.us/2009/09/sparql/data/data{}.rdf"
 TOKEN = "w3c-protocol-suite-0123456789-abcdefghijkl"

@@ -12,10 +12,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.dataset import graph_iri_for
-from app.main import create_app
-from app.namespaces import DEFAULT_BASE
-from app.settings import Settings
+from accord.dataset import graph_iri_for
+from accord.main import create_app
+from accord.namespaces import DEFAULT_BASE
+from accord.settings import Settings
 from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 
 TOKEN = "writes-tests-0123456789-abcdefghijklmnopqrs"

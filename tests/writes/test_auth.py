@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.auth import InsecureSettings, check_write_settings, token_id, token_problem
-from app.main import create_app
-from app.settings import Settings
-from app.writes import read_log
+from accord.auth import InsecureSettings, check_write_settings, token_id, token_problem
+from accord.main import create_app
+from accord.settings import Settings
+from accord.writes import read_log
 from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 from tests.writes.conftest import AUTH, EX, TOKEN, UPDATE, MakeApp, count, update
 
@@ -68,7 +68,7 @@ def test_accord_serve_fails_fast_without_a_token(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
     env["ACCORD_ALLOW_UPDATE"] = "true"
     done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "serve", str(FIXTURE_DATA), "--port", "1"],
+        [sys.executable, "-m", "accord.cli", "serve", str(FIXTURE_DATA), "--port", "1"],
         env=env,
         capture_output=True,
         text=True,

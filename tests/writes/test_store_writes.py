@@ -10,9 +10,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from app.dataset import GraphFile
-from app.store import Change, OxigraphStore
-from app.writes import WriteLog, read_log
+from accord.dataset import GraphFile
+from accord.store import Change, OxigraphStore
+from accord.writes import WriteLog, read_log
 
 G = "http://example.org/g"
 EX = "http://example.org/"

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from app.errors import BadRequest
-from app.routers.graph_store import check_xml_entities
+from accord.errors import BadRequest
+from accord.routers.graph_store import check_xml_entities
 from tests.writes.conftest import EX, MakeApp, count
 
 GRAPH = f"{EX}uploaded"

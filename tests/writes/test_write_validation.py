@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.write_validation import Guard
-from app.writes import Writer
+from accord.write_validation import Guard
+from accord.writes import Writer
 from tests.writes.conftest import AUTH, EX, update
 
 

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from app.errors import Forbidden
-from app.main import create_app
-from app.settings import Settings
-from app.writes import read_log, with_using
+from accord.errors import Forbidden
+from accord.main import create_app
+from accord.settings import Settings
+from accord.writes import read_log, with_using
 from tests.conftest import FIXTURE_DATA
 from tests.writes.conftest import (
     AUTH,

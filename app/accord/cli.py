@@ -1,0 +1,264 @@
+"""The ``accord`` command: serve the graph, validate data, load an external store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _graph_arg(value: str) -> tuple[str, Path]:
+    iri, sep, path = value.partition("=")
+    if not sep or not iri or not path:
+        raise argparse.ArgumentTypeError(f"expected IRI=PATH, got {value!r}")
+    return iri, Path(path)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from accord.auth import InsecureSettings
+    from accord.dataset import DatasetError
+    from accord.errors import DataLoadError
+    from accord.main import create_app
+    from accord.serving import ServingError, serve
+    from accord.settings import get_settings
+
+    settings = get_settings().model_copy(
+        update={"paths": args.paths, "named_paths": dict(args.graph or [])}
+        | ({"store": args.store} if args.store is not None else {})
+    )
+    try:
+        if args.workers > 1:
+            serve(settings, args.workers, args.host, args.port, args.log_level)
+            return 0
+        application = create_app(settings)
+    except (DatasetError, DataLoadError, InsecureSettings, ServingError) as exc:
+        print(f"accord serve: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(application, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from accord.load import load_command
+
+    return load_command(args.store, args.paths, dict(args.graph or []), sys.stdout, sys.stderr)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from accord.validation import run_validate
+
+    return run_validate(
+        args.paths,
+        fmt=args.format,
+        shapes=args.shapes,
+        out=sys.stdout,
+        changed=args.changed,
+        ontology=args.ontology,
+    )
+
+
+def _init(args: argparse.Namespace) -> int:
+    from accord.scaffold import run_init
+
+    return run_init(args.folder, sys.stdout, sys.stderr)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from accord.export import run_export
+
+    return run_export(
+        args.paths, dict(args.graph or []), args.format, args.out, sys.stdout.buffer, sys.stderr
+    )
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from accord.diff import run_diff
+
+    return run_diff(args.old, args.new, args.format, sys.stdout, sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="accord",
+        description="Accord: a knowledge graph of international security commitments.",
+    )
+    parser.add_argument("--version", action="version", version=f"accord {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, query UI)")
+    serve.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="RDF files or folders to serve, each file as a named graph "
+        "(default: the bundled ontology, shapes and data)",
+    )
+    serve.add_argument(
+        "--graph",
+        action="append",
+        type=_graph_arg,
+        metavar="IRI=PATH",
+        help="serve the file at PATH as the named graph IRI (repeatable)",
+    )
+    serve.add_argument(
+        "--store",
+        default=None,
+        help="empty: in-memory Oxigraph (default); a folder: on-disk Oxigraph; "
+        "sparql+http(s)://...: an external SPARQL 1.1 store",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (default 1); more than one needs --store (a folder or an "
+        "external store), each process opens it and has its own query workers",
+    )
+    serve.set_defaults(func=_serve)
+
+    validate = sub.add_parser(
+        "validate",
+        help="check data against the ontology and SHACL shapes",
+        description="Validate RDF data against Accord's ontology and SHACL shapes, with "
+        "Accord's reference entities (states, organisations) as context; only the nodes the "
+        "given files describe are reported. Any accord: or concept: term that the ontology "
+        "does not declare is a violation. Nothing is fetched from the network. Exit status: "
+        "0 the data conforms, 1 it does not, 2 the input could not be read.",
+    )
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="RDF files or folders (default: data/ of the current folder; hidden folders, "
+        "node_modules and virtual environments are not searched)",
+    )
+    validate.add_argument(
+        "--format",
+        choices=["text", "json", "turtle"],
+        default="text",
+        help="report format (default: text, for people)",
+    )
+    validate.add_argument(
+        "--shapes",
+        type=Path,
+        action="append",
+        help="a data repository's own shapes (file or folder), checked besides Accord's "
+        "(repeatable)",
+    )
+    validate.add_argument(
+        "--ontology",
+        type=Path,
+        action="append",
+        help="a data repository's own ontology (file or folder), mixed in besides Accord's; "
+        "the terms it declares pass the namespace check (repeatable)",
+    )
+    validate.add_argument(
+        "--changed",
+        type=Path,
+        nargs="*",
+        metavar="FILE",
+        help="validate only what a change to these files can break (their nodes and the "
+        "nodes pointing at them), against all the data: for a pull request, e.g. "
+        "--changed $(git diff --name-only origin/main...HEAD). A deleted file, or a "
+        "changed RDF file that is not data (shapes, ontology), validates everything; "
+        "files that are not RDF are ignored",
+    )
+    validate.set_defaults(func=_validate)
+
+    init = sub.add_parser(
+        "init",
+        help="make a data repository: data/ with an example, a README, a CI workflow",
+        description="Scaffold a data repository that validates against Accord: data/ with "
+        "one example file that conforms, a README.md with the conventions, and a GitHub "
+        "Actions workflow that runs accord validate (only what a pull request changes, on "
+        "pull requests). Refuses to overwrite a file. Exit status 0 done, 2 not.",
+    )
+    init.add_argument(
+        "folder", nargs="?", type=Path, default=Path("."), help="where (default: here)"
+    )
+    init.set_defaults(func=_init)
+
+    load = sub.add_parser(
+        "load",
+        help="publish the graph to an external SPARQL 1.1 store (one named graph per file)",
+        description="Publish RDF files to an external SPARQL 1.1 store as named graphs "
+        "(Graph Store Protocol PUT into staging graphs, then one SPARQL Update moves them "
+        "in place). Credentials and endpoints: ACCORD_STORE_USER, ACCORD_STORE_PASSWORD, "
+        "ACCORD_STORE_UPDATE_URL, ACCORD_STORE_GSP_URL. Exit status: 0 published and "
+        "checked, 1 not (the report says what the store holds), 2 bad input.",
+    )
+    load.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="RDF files or folders (default: the bundled ontology, shapes and data)",
+    )
+    load.add_argument(
+        "--store",
+        default=None,
+        help="the store's query endpoint, sparql+http(s)://host:port/path (default: ACCORD_STORE)",
+    )
+    load.add_argument(
+        "--graph",
+        action="append",
+        type=_graph_arg,
+        metavar="IRI=PATH",
+        help="publish the file at PATH as the named graph IRI (repeatable)",
+    )
+    load.set_defaults(func=_load)
+
+    export = sub.add_parser(
+        "export",
+        help="write the whole dataset in one RDF format (reproducible, byte for byte)",
+        description="Export the dataset. nq and trig keep the named graphs; ttl, nt, rdf "
+        "and jsonld hold their union. The same data gives the same bytes.",
+    )
+    export.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="RDF files or folders (default: bundled)",
+    )
+    export.add_argument(
+        "--format", choices=["ttl", "nt", "nq", "trig", "jsonld", "rdf"], default="ttl"
+    )
+    export.add_argument("--out", type=Path, help="output file (.gz: gzipped); default: stdout")
+    export.add_argument(
+        "--graph", action="append", type=_graph_arg, metavar="IRI=PATH", help="named graph file"
+    )
+    export.set_defaults(func=_export)
+
+    diff = sub.add_parser(
+        "diff",
+        help="list the statements added and removed between two versions, by resource",
+        description="Compare two versions of a dataset (RDF files, .gz dumps or folders). "
+        "Exit status 0 (with or without differences); 2 if an input cannot be read.",
+    )
+    diff.add_argument("old", type=Path, metavar="OLD")
+    diff.add_argument("new", type=Path, metavar="NEW")
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    diff.set_defaults(func=_diff)
+    return parser
+
+
+def _version() -> str:
+    from accord import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""FastAPI dependencies: the store and the settings, built once at start-up.
+
+They are ``async def`` although they never await: FastAPI runs a plain ``def``
+dependency in its thread pool, two thread hops per request for reading an attribute.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from accord.settings import Settings
+from accord.store import Store
+
+
+async def get_store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+async def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -1,0 +1,275 @@
+"""The HTML documents of the linked-data interface, one function per page.
+
+Each takes the store, the base IRI and the application's root path and returns the
+page's bytes; the routers add the HTTP side (negotiation, validators, headers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pyoxigraph as ox
+
+from accord.describe import (
+    RDF_TYPE,
+    Description,
+    describe,
+    graph_triples,
+    namespace_triples,
+    path_for_iri,
+    term_value,
+)
+from accord.html import Linker, curie, render
+from accord.html.network import network_svg
+from accord.html.ontology_doc import ontology_doc
+from accord.html.pages import (
+    FEATURED,
+    class_counts,
+    commitments_overview,
+    concept_schemes,
+    instances,
+)
+from accord.html.sections import declaration_section, state_section
+from accord.html.view import resource_view
+from accord.jsonld import frames
+from accord.store import Store
+
+ACCORD = "https://w3id.org/accord/ontology#"
+#: Names of the RDF representations, by extension, as the pages list them.
+FORMAT_NAMES = {
+    "ttl": ("Turtle", "text/turtle"),
+    "jsonld": ("JSON-LD", "application/ld+json"),
+    "nt": ("N-Triples", "application/n-triples"),
+    "rdf": ("RDF/XML", "application/rdf+xml"),
+}
+DUMP_NAMES = [
+    ("ttl", "Turtle"),
+    ("nt", "N-Triples"),
+    ("nq", "N-Quads"),
+    ("trig", "TriG"),
+    ("jsonld", "JSON-LD"),
+    ("rdf", "RDF/XML"),
+]
+
+
+@dataclass(frozen=True)
+class Alternate:
+    name: str
+    media_type: str
+    href: str
+
+
+def alternates(iri: str, base_iri: str, root: str, frame_names: list[str] = ()) -> list[Alternate]:  # type: ignore[assignment]
+    path = root + (path_for_iri(iri, base_iri) or "")
+    out = [Alternate(name, mt, f"{path}.{ext}") for ext, (name, mt) in FORMAT_NAMES.items()]
+    out += [
+        Alternate(f"JSON-LD, {f} frame", "application/ld+json", f"{path}.jsonld?frame={f}")
+        for f in frame_names
+    ]
+    return out
+
+
+def resource_page(
+    store: Store, iri: str, base_iri: str, root: str, on: date | None = None
+) -> bytes:
+    d: Description = describe(store, iri)
+    linker = Linker(base_iri, root)
+    linker.learn_from(d.context)
+    view = resource_view(d, linker)
+    types = set(view.types)
+    declaration = declaration_section(store, iri) if ACCORD + "Declaration" in types else None
+    state = state_section(store, iri, on) if ACCORD + "State" in types else None
+    mentioned = {iri, *view.types}
+    for t in [*d.own, *d.inbound, *d.cards]:
+        mentioned.add(t.predicate.value)
+        for term in (t.subject, t.object):
+            if isinstance(term, ox.NamedNode):
+                mentioned.add(term.value)
+    mentioned |= _section_iris(declaration) | _section_iris(state)
+    linker.learn(store, mentioned)
+    applicable = [f.name for f in frames().values() if f.applies_to in types]
+    return render(
+        "resource.html",
+        linker,
+        store.version,
+        {
+            "title": linker.label(iri),
+            "view": view,
+            "declaration": declaration,
+            "state": state,
+            "alternates": alternates(iri, base_iri, root, applicable),
+        },
+    )
+
+
+def _section_iris(section: object) -> set[str]:
+    """Every IRI-looking string in a section's data, to look their labels up at once."""
+    found: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            if value.startswith(("http://", "https://")):
+                found.add(value)
+        elif isinstance(value, list | tuple | set):
+            for v in value:
+                walk(v)
+        elif hasattr(value, "__dataclass_fields__"):
+            for name in value.__dataclass_fields__:
+                walk(getattr(value, name))
+
+    walk(section)
+    return found
+
+
+def graph_page(store: Store, iri: str, base_iri: str, root: str) -> bytes:
+    triples = graph_triples(store, iri)
+    linker = Linker(base_iri, root)
+    types: dict[str, set[str]] = {}
+    subjects = {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}
+    for t in triples:
+        if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode):
+            types.setdefault(term_value(t.object), set()).add(t.subject.value)
+    typed = set().union(*types.values()) if types else set()
+    groups = [(k, sorted(v)) for k, v in sorted(types.items())]
+    if subjects - typed:
+        groups.append(("", sorted(subjects - typed)))
+    linker.learn(store, {iri, *subjects, *types})
+    for _, members in groups:
+        members.sort(key=lambda s: linker.label(s).lower())
+    source = _source_file(store, iri)
+    return render(
+        "graph.html",
+        linker,
+        store.version,
+        {
+            "title": curie(iri),
+            "iri": iri,
+            "size": len(triples),
+            "source_file": source,
+            "groups": groups,
+            "alternates": alternates(iri, base_iri, root),
+        },
+    )
+
+
+def _source_file(store: Store, graph: str) -> str | None:
+    from accord.resources import bundled_name
+
+    for gf in getattr(store, "files", []) or []:
+        if gf.graph == graph:
+            return bundled_name(gf.path) or gf.path.name
+    return None
+
+
+def namespace_page(store: Store, iri: str, base_iri: str, root: str) -> bytes:
+    graphs, triples = namespace_triples(store, iri)
+    linker = Linker(base_iri, root)
+    doc = ontology_doc(iri, graphs, triples, linker)
+    mentioned = {t.predicate.value for t in triples} | {
+        t.object.value for t in triples if isinstance(t.object, ox.NamedNode)
+    }
+    linker.learn(store, mentioned | set(graphs))
+    schemes = [
+        (s, n)
+        for s, n in concept_schemes(store)
+        if any(term_value(t.subject) == s for t in triples) or _defined_by(store, s, iri)
+    ]
+    linker.learn(store, [s for s, _ in schemes])
+    browsable = {c.iri for c in class_counts(store)}
+    return render(
+        "ontology.html",
+        linker,
+        store.version,
+        {
+            "title": doc.title or curie(iri),
+            "doc": doc,
+            "schemes": schemes,
+            "browsable": browsable,
+            "alternates": alternates(iri, base_iri, root),
+        },
+    )
+
+
+def _defined_by(store: Store, scheme: str, doc: str) -> bool:
+    from accord.describe import ask, ref
+
+    return ask(
+        store,
+        f"ASK {{ {ref(scheme)} <http://www.w3.org/2000/01/rdf-schema#isDefinedBy> {ref(doc)} }}",
+    )
+
+
+def browse_page(store: Store, base_iri: str, root: str) -> bytes:
+    linker = Linker(base_iri, root)
+    counts = class_counts(store)
+    by_iri = {c.iri: c.count for c in counts}
+    featured = [(iri, heading, by_iri.get(iri, 0)) for iri, heading in FEATURED if iri in by_iri]
+    schemes = concept_schemes(store)
+    graphs = sorted(store.graph_sizes().items())
+    linker.learn(store, [c.iri for c in counts] + [s for s, _ in schemes] + [g for g, _ in graphs])
+    counts.sort(key=lambda c: linker.label(c.iri).lower())
+    return render(
+        "browse.html",
+        linker,
+        store.version,
+        {
+            "title": "Browse",
+            "featured": featured,
+            "classes": counts,
+            "schemes": schemes,
+            "graphs": graphs,
+            "dumps": DUMP_NAMES,
+        },
+    )
+
+
+def class_page(store: Store, class_iri: str, base_iri: str, root: str) -> bytes:
+    linker = Linker(base_iri, root)
+    items = instances(store, class_iri)
+    linker.learn(store, [class_iri] + [i.iri for i in items])
+    items.sort(key=lambda i: (linker.label(i.iri).lower(), i.iri))
+    heading = next((h for iri, h in FEATURED if iri == class_iri), None) or linker.label(class_iri)
+    return render(
+        "class.html",
+        linker,
+        store.version,
+        {"title": heading, "class_iri": class_iri, "items": items},
+    )
+
+
+def commitments_page(store: Store, base_iri: str, root: str) -> bytes:
+    linker = Linker(base_iri, root)
+    overview = commitments_overview(store)
+    linker.learn(
+        store,
+        [*overview.rows, *overview.condition_types, *overview.numbers]
+        + [v for pair in overview.details.values() for v in pair if v],
+    )
+    by_label = lambda iri: (linker.label(iri).lower(), iri)  # noqa: E731
+    overview.rows.sort(key=lambda w: (w == "", by_label(w)))
+    overview.condition_types.sort(key=by_label)
+    ordered = sorted(overview.numbers, key=by_label)
+    overview.numbers = {c: i + 1 for i, c in enumerate(ordered)}
+    for cell in overview.cells.values():
+        cell.sort(key=lambda c: overview.numbers[c])
+    svg = network_svg(overview.edges, linker.label, linker.href)
+    return render(
+        "commitments.html",
+        linker,
+        store.version,
+        {"title": "Commitments and their conditions", "overview": overview, "svg": svg},
+    )
+
+
+def not_found_page(
+    store: Store, iri: str, suggestions: list[str], base_iri: str, root: str
+) -> bytes:
+    linker = Linker(base_iri, root)
+    linker.learn(store, suggestions)
+    return render(
+        "notfound.html",
+        linker,
+        store.version,
+        {"title": "Not found", "iri": iri, "suggestions": suggestions},
+    )

@@ -1,0 +1,71 @@
+"""Assembles the application: settings, the store, the routers."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from accord import __version__
+from accord.auth import check_write_settings
+from accord.catalogue import load_catalogue
+from accord.dataset import graph_files
+from accord.hardening import install_hardening
+from accord.middleware import DatasetVersionMiddleware
+from accord.routers import (
+    browse,
+    dumps,
+    graph_store,
+    named_queries,
+    ops,
+    resources,
+    sparql,
+    ui,
+    void,
+)
+from accord.routers.api_docs import ASSETS, install_unique_ids
+from accord.routers.errors import install_error_handlers
+from accord.settings import Settings, bundled_paths, get_settings
+from accord.store import OxigraphStore, Store
+from accord.writes import build_writer
+
+
+def build_store(settings: Settings) -> Store:
+    """The store the settings ask for, holding the dataset's files."""
+    paths = settings.paths or ([] if settings.named_paths else bundled_paths())
+    files = graph_files(paths, settings.named_paths, settings.base_iri)
+    if settings.store.startswith(("sparql+http://", "sparql+https://")):
+        from accord.stores.remote import RemoteStore
+
+        return RemoteStore.from_url(settings.store, files, settings)
+    return OxigraphStore(files, path=Path(settings.store) if settings.store else None)
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    check_write_settings(settings)  # fail fast: writes need a strong token
+    app = FastAPIOffline(  # /docs and /redoc with their files served here, no CDN
+        title="Accord",
+        version=__version__,
+        description="A knowledge graph of international security commitments: "
+        "a SPARQL 1.1 endpoint over the Accord ontology and data.",
+        static_url=ASSETS,
+        favicon_url="/static/favicon.svg",
+    )
+    app.state.settings = settings
+    app.state.store = store or build_store(settings)
+    app.state.writer = build_writer(settings, app.state.store, app.state)  # None: read-only
+    app.state.catalogue = load_catalogue(settings.queries_dir)
+    app.add_middleware(DatasetVersionMiddleware)
+    install_error_handlers(app)
+    install_hardening(app)  # executor, limits, access log, metrics
+    app.include_router(ops.router)
+    app.include_router(ui.router)
+    app.include_router(sparql.router)
+    app.include_router(named_queries.router)
+    app.include_router(resources.router)
+    app.include_router(dumps.router)
+    app.include_router(void.router)
+    app.include_router(browse.router)
+    app.include_router(graph_store.router)
+    install_unique_ids(app)
+    return app

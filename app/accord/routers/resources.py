@@ -1,0 +1,270 @@
+"""Dereferenceable IRIs: every IRI Accord mints answers on the running server.
+
+The mapping: a minted IRI ``{base}{rest}`` (``settings.base_iri``, by default
+``https://w3id.org/accord/``) is served at ``/{rest}``; the data always keeps the
+canonical IRIs, and the server maps each request path back to one.
+
+* ``/id/FR``, ``/concept/Ceasefire``, ``/graph/data/...``: the *thing*.  It answers
+  ``303 See Other`` to a document chosen by the Accept header (q-values honoured):
+  ``/id/FR.html``, ``.ttl``, ``.jsonld``, ``.nt`` or ``.rdf``; the query string is kept.
+* ``/id/FR.ttl`` and the others: the *documents*, 200 with ``ETag``, ``Last-Modified``
+  and 304 on a matching ``If-None-Match`` (or ``If-Modified-Since``).
+* Hash namespaces (``/ontology`` for ``{base}ontology#State``, ``/shapes``): the
+  namespace IRI redirects the same way to ``/ontology.html`` etc.; the browser keeps
+  the fragment across the redirect and the HTML has an anchor per term.  An
+  ontology's version IRI (``/ontology/0.1.0``) redirects to the ontology's documents.
+* A named graph's documents hold its statements.
+* JSON-LD refers to the published context ``/context.jsonld`` (``{base}context.jsonld``);
+  ``/id/X.jsonld?frame=NAME`` answers the resource framed by ``/frames/NAME``
+  (``declaration``: a declaration with its signatories and commitments nested).
+* An IRI the dataset never mentions is a 404, with an HTML page suggesting near IRIs
+  for a browser.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from accord.deps import SettingsDep, StoreDep
+from accord.describe import (
+    Target,
+    describe,
+    graph_triples,
+    hash_namespaces,
+    iri_for_path,
+    known_iris,
+    namespace_triples,
+    path_for_iri,
+    resolve,
+)
+from accord.errors import BadRequest, NotAcceptable, NotFound
+from accord.export import dumps_json, serialize_triples
+from accord.html import HTML_HEADERS
+from accord.html.documents import graph_page, namespace_page, not_found_page, resource_page
+from accord.http_cache import validated
+from accord.jsonld import context_document, frame_resource, get_frame
+from accord.namespaces import DEFAULT_BASE
+from accord.negotiation import ALIASES, best_match, content_type
+from accord.settings import Settings
+from accord.store import Store
+
+router = APIRouter(tags=["linked data"])
+
+#: The documents of a resource by extension, in the server's order of preference.
+DOCUMENTS = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+    "html": "text/html",
+}
+EXTENSION_FOR = {mt: ext for ext, mt in DOCUMENTS.items()}
+DOCUMENT_ALIASES = {**ALIASES["graph"], "application/xhtml+xml": "text/html"}
+#: Query parameters a document understands.
+PARAMETERS = {"frame", "on"}
+
+
+def root_of(request: Request) -> str:
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def split_extension(store: Store, base: str, rest: str) -> tuple[str, str | None]:
+    """The IRI a path names and the document extension, if any.
+
+    ``id/FR.ttl`` is ``{base}id/FR`` as Turtle, unless ``{base}id/FR.ttl`` itself is
+    something the dataset talks about."""
+    stem, dot, ext = rest.rpartition(".")
+    if dot and ext in DOCUMENTS and "/" not in ext and stem:
+        if resolve(store, iri_for_path(rest, base), base) is None:
+            return iri_for_path(stem, base), ext
+    return iri_for_path(rest, base), None
+
+
+def serve(request: Request, store: Store, settings: Settings, rest: str) -> Response:
+    base = settings.base_iri
+    unknown = sorted(set(request.query_params) - PARAMETERS)
+    if unknown:
+        raise BadRequest(
+            f"unknown query parameter {', '.join(map(repr, unknown))}; documents take: frame, on"
+        )
+    frame = request.query_params.get("frame")
+    if frame:
+        get_frame(frame)  # an unknown frame is a 400 whatever else the request says
+    iri, ext = split_extension(store, base, rest)
+    target = resolve(store, iri, base)
+    if target is None:
+        return not_found(request, store, settings, iri)
+    root = root_of(request)
+    query = f"?{request.url.query}" if request.url.query else ""
+    if ext is None or target.alias_of:
+        if ext is None:
+            accept = request.headers.get("accept")
+            media_type = (
+                "application/ld+json"
+                if frame
+                else best_match(accept, list(DOCUMENTS.values()), DOCUMENT_ALIASES)
+            )
+            if media_type is None:
+                raise NotAcceptable(
+                    f"cannot answer <{iri}> as Accept: {accept}; offered: {', '.join(DOCUMENTS.values())}"
+                )
+            ext = EXTENSION_FOR[media_type]
+        doc = target.alias_of or iri
+        location = f"{root}{path_for_iri(doc, base)}.{ext}{query}"
+        return PlainTextResponse(
+            f"See Other: {location}\n",
+            status_code=303,
+            headers={"Location": location, "Vary": "Accept"},
+        )
+    media_type = DOCUMENTS[ext]
+    if frame and ext != "jsonld":
+        raise BadRequest(
+            f"frame={frame} gives JSON-LD: ask for {path_for_iri(iri, base)}.jsonld?frame={frame}"
+        )
+    on = _date_param(request.query_params.get("on"))
+    headers = dict(HTML_HEADERS) if media_type == "text/html" else {}
+    headers["Link"] = f'<{root}{path_for_iri(iri, base)}>; rel="describes"'
+    key = (target.iri, media_type, request.url.query, root, base)
+    return validated(
+        request,
+        store,
+        key,
+        lambda: representation(store, target, media_type, base, root, frame, on),
+        content_type(media_type),
+        headers,
+    )
+
+
+def _date_param(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"parameter 'on' must be a date (YYYY-MM-DD), not {value!r}") from None
+
+
+def representation(
+    store: Store,
+    target: Target,
+    media_type: str,
+    base: str,
+    root: str,
+    frame: str | None,
+    on: date | None,
+) -> bytes:
+    """The bytes of one document of a target."""
+    iri = target.iri
+    html = media_type == "text/html"
+    if target.kind == "graph":
+        if html:
+            return graph_page(store, iri, base, root)
+        return serialize_triples(graph_triples(store, iri), media_type, base)
+    if target.kind == "namespace":
+        if html:
+            return namespace_page(store, iri, base, root)
+        _, triples = namespace_triples(store, iri)
+        return serialize_triples(triples, media_type, base, primary=iri)
+    if html:
+        return resource_page(store, iri, base, root, on)
+    if frame:
+        return dumps_json(frame_resource(store, iri, frame, base))
+    return serialize_triples(describe(store, iri).triples, media_type, base, primary=iri)
+
+
+def not_found(request: Request, store: Store, settings: Settings, iri: str) -> Response:
+    """404: an HTML page with near IRIs for a browser, plain text for anything else."""
+    namespace = (
+        iri[: iri.rfind("/") + 1] if "/" in iri[len(settings.base_iri) :] else settings.base_iri
+    )
+    suggestions = difflib.get_close_matches(iri, known_iris(store, namespace), n=5, cutoff=0.75)
+    accept = request.headers.get("accept")
+    wants_html = request.url.path.endswith(".html") or (
+        best_match(accept, ["text/plain", "text/html"], {"application/xhtml+xml": "text/html"})
+        == "text/html"
+    )
+    if wants_html:
+        page = not_found_page(store, iri, suggestions, settings.base_iri, root_of(request))
+        return Response(
+            page, 404, media_type="text/html; charset=utf-8", headers=dict(HTML_HEADERS)
+        )
+    text = f"Not Found: the dataset (version {store.version}) says nothing about <{iri}>\n"
+    text += "".join(f"Did you mean <{s}>?\n" for s in suggestions)
+    return PlainTextResponse(text, 404)
+
+
+# --- routes ---------------------------------------------------------------------------
+
+_METHODS = ["GET", "HEAD"]
+
+
+@router.api_route("/id/{rest:path}", methods=_METHODS, include_in_schema=False)
+def instance(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return serve(request, store, settings, f"id/{rest}")
+
+
+@router.api_route("/concept/{rest:path}", methods=_METHODS, include_in_schema=False)
+def concept(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return serve(request, store, settings, f"concept/{rest}")
+
+
+@router.api_route("/graph/{rest:path}", methods=_METHODS, include_in_schema=False)
+def graph(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return serve(request, store, settings, f"graph/{rest}")
+
+
+def _namespace_routes(name: str) -> None:
+    def document(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+        return serve(request, store, settings, name)
+
+    def with_extension(
+        ext: str, request: Request, store: StoreDep, settings: SettingsDep
+    ) -> Response:
+        return serve(request, store, settings, f"{name}.{ext}")
+
+    def below(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+        return serve(request, store, settings, f"{name}/{rest}")
+
+    router.add_api_route(f"/{name}", document, methods=_METHODS, include_in_schema=False)
+    router.add_api_route(
+        f"/{name}.{{ext}}", with_extension, methods=_METHODS, include_in_schema=False
+    )
+    router.add_api_route(f"/{name}/{{rest:path}}", below, methods=_METHODS, include_in_schema=False)
+
+
+for _name in hash_namespaces(DEFAULT_BASE):
+    _namespace_routes(_name)
+
+
+@router.api_route("/context.jsonld", methods=_METHODS, include_in_schema=False)
+def context(request: Request, store: StoreDep) -> Response:
+    """The published JSON-LD context (``{base}context.jsonld``), readable from any origin."""
+    return validated(
+        request,
+        store,
+        ("context.jsonld",),
+        lambda: dumps_json(context_document()),
+        "application/ld+json",
+        {"Access-Control-Allow-Origin": "*"},
+    )
+
+
+@router.api_route("/frames/{name}", methods=_METHODS, include_in_schema=False)
+def frame_document(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """A JSON-LD frame, as ``?frame={name}`` applies it."""
+    try:
+        spec = get_frame(name.removesuffix(".jsonld"))
+    except BadRequest as exc:
+        raise NotFound(str(exc)) from exc
+    return validated(
+        request,
+        store,
+        ("frame", spec.name, settings.base_iri),
+        lambda: dumps_json(spec.document(settings.base_iri)),
+        "application/ld+json",
+        {"Access-Control-Allow-Origin": "*"},
+    )

@@ -1,0 +1,117 @@
+"""The one settings object, read once from the environment (prefix ``ACCORD_``)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from accord import resources
+from accord.namespaces import DEFAULT_BASE
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACCORD_")
+
+    #: The base under which Accord mints IRIs.
+    base_iri: str = DEFAULT_BASE
+    #: RDF files or folders to serve; empty means the bundled ontology, shapes and data.
+    paths: list[Path] = Field(default_factory=list)
+    #: Files served under an explicit graph IRI: {graph IRI: path}.
+    named_paths: dict[str, Path] = Field(default_factory=dict)
+    #: Public URL of the SPARQL endpoint, if the server sits behind a proxy.
+    public_url: str | None = None
+    #: Allow writes: SPARQL Update and the Graph Store Protocol's PUT/POST/DELETE
+    #: (refused with 403 unless enabled; see docs/writes.md).
+    allow_update: bool = False
+    #: The bearer token every write must carry (``Authorization: Bearer ...``).  No
+    #: default: start-up refuses ``allow_update`` without one, or with a short one.
+    write_token: SecretStr | None = None
+    #: Accept writes sent with an HTML-form content type (a URL-encoded ``update=``, a
+    #: multipart upload); off, so that a write is never a request a web page can forge.
+    write_allow_forms: bool = False
+    #: The write log (JSON lines, fsynced); default: ``writes.jsonl`` in the on-disk
+    #: store's folder; with the in-memory store and no path, the ``accord.writes`` logger.
+    write_log: Path | None = None
+    #: The SHACL shapes every write is validated against (a file or folder); default:
+    #: the bundled ``shapes/`` (with the bundled ``ontology/`` mixed in, always).
+    write_shapes: Path | None = None
+    #: The largest request body a write accepts, in bytes (413 above it).
+    write_max_bytes: int = 64 * 1024 * 1024
+    #: The folder of named queries (``*.rq``) served under ``/queries``.
+    queries_dir: Path = resources.QUERIES
+    #: Where the graph lives: empty for the embedded in-memory Oxigraph store, a folder
+    #: path for an embedded on-disk Oxigraph store, or ``sparql+http(s)://...`` for an
+    #: external SPARQL 1.1 store (see app/accord/stores/).
+    store: str = ""
+    #: External store: its SPARQL Update endpoint, used by ``accord load`` (default:
+    #: derived from ``store`` for Virtuoso, Oxigraph server and Fuseki).
+    store_update_url: str | None = None
+    #: External store: its Graph Store Protocol endpoint (default: derived as above).
+    store_gsp_url: str | None = None
+    #: External store: credentials, sent only when the store asks (HTTP Basic or Digest).
+    store_user: str | None = None
+    store_password: SecretStr | None = None
+    #: External store: seconds to wait for an answer before a 503.
+    store_timeout: float = 60.0
+    #: External store: its row cap (Virtuoso's ResultSetMaxRows); an answer that reaches
+    #: it is refused as possibly truncated.  Unset: Virtuoso's 10000 when the store is
+    #: Virtuoso (its X-SPARQL-MaxRows header is always honoured), none otherwise.
+    store_max_rows: int | None = None
+
+    # Running in public (docs/running-in-public.md): each limit below has a safe default.
+    #: Seconds a query may run before its worker is killed and the client gets a 503
+    #: (protects against runaway queries holding a CPU forever).
+    query_timeout: float = 30.0
+    #: Worker processes that run queries; a timed-out or crashed worker is killed and
+    #: replaced (protects the server from queries that hang or crash pyoxigraph).  0 runs
+    #: queries in the server process without any of that protection: tests/dev only.
+    query_workers: int = 4
+    #: Seconds a query waits for a free worker before a 503 with Retry-After (protects
+    #: against a pile-up of requests when every worker is busy).
+    query_queue_timeout: float = 10.0
+    #: Memory (MiB) a worker may allocate beyond its start size; a query that needs more
+    #: is stopped (protects the machine from a query that would exhaust its memory).
+    query_memory_mb: int = 2048
+    #: Memory (MiB) a worker may keep once it has answered; a worker that keeps more is
+    #: replaced by a fresh one (protects the machine from workers that each keep what
+    #: their largest query read: over an on-disk store of 10M triples, a whole-catalogue
+    #: query left a worker holding 300 MB, RocksDB's table readers most likely).  0: never
+    #: replaced.
+    query_worker_keep_mb: int = 256
+    #: Rows (SELECT) or triples (CONSTRUCT/DESCRIBE) an answer may hold; a bigger answer
+    #: is refused with 422 naming the limit, never truncated silently.
+    max_result_rows: int = 100_000
+    #: Bytes a request body may hold; bigger ones are refused with 413 before being read
+    #: (protects memory against huge uploads).
+    max_request_bytes: int = 1_000_000
+    #: Characters a query or update may hold (400 beyond; long queries are CPU bombs).
+    max_query_chars: int = 100_000
+    #: Nesting depth of ( [ { in a query (400 beyond; pyoxigraph's parser crashes the
+    #: process on a few thousand levels).
+    max_query_depth: int = 128
+    #: SERVICE endpoints a query may call (exact IRIs).  Empty: no outbound request, ever
+    #: (protects the host's network from server-side request forgery).
+    service_allow: list[str] = Field(default_factory=list)
+    #: Requests per second per client IP (token bucket), 0 for no limit; answers 429 with
+    #: Retry-After (protects against one client taking the whole server).
+    rate_limit_per_second: float = 20.0
+    #: Requests a client may send in one burst before the rate applies.
+    rate_limit_burst: int = 100
+    #: Also rate-limit local clients (127.0.0.1, ::1, a Unix socket, an in-process test
+    #: client).  Off by default so local tools and tests are not limited; behind a reverse
+    #: proxy on the same host, let uvicorn read X-Forwarded-For (its default for
+    #: 127.0.0.1) or turn this on.
+    rate_limit_loopback: bool = False
+    #: Write one JSON line per request to the ``accord.access`` logger (stderr).
+    access_log: bool = True
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def bundled_paths() -> list[Path]:
+    """The folders that make up the bundled dataset."""
+    return [resources.ONTOLOGY, resources.SHAPES, resources.DATA]

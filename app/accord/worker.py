@@ -1,0 +1,310 @@
+"""What a query worker does: run one query and answer with the finished bytes.
+
+``run_job`` is the whole of a query's work (parse, evaluate, count, label, serialize),
+so the HTTP status is known before the first byte is sent: a timeout or a crash can
+never leave a client with half an answer.  ``serve`` is a worker process's loop; it
+first closes the worker in (``sandbox``): no new file or socket can be opened (so no
+SERVICE, no LOAD, no file: IRI, whatever the query text hides), no core dump, bounded
+memory, and a large stack for pyoxigraph's recursive parser.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import dataclasses
+import json
+import os
+import resource
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+
+from accord.errors import AccordError, QuerySyntaxError, StoreError
+from accord.labels import with_labels
+from accord.negotiation import choose
+from accord.store import OxigraphResult, QueryResult, ResultKind, Store
+
+#: Stack of the thread that runs a query: deep but legal queries need more than 8 MiB.
+STACK_BYTES = 256 * 1024 * 1024
+#: After an answer this big (or an error), the worker hands its freed heap back to the
+#: system (``malloc_trim``): otherwise each worker keeps the heap of the largest answer
+#: it built (at 10M triples, 4 workers held 2.4 GB after the catalogue queries).
+TRIM_BYTES = 1024 * 1024
+#: A job that ran this long may have read (and kept) much of an on-disk store.
+HEAVY_SECONDS = 0.1
+
+
+class TooManyResults(AccordError):
+    """The answer would exceed ``max_result_rows``: refused, never truncated."""
+
+    status = 422
+    reason = "too_many_rows"
+
+
+class OutboundAttempt(AccordError):
+    """The query tried to open a file or a connection inside the sandbox."""
+
+    status = 400
+    reason = "outbound"
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    text: str
+    accept: str | None = None
+    fmt: str | None = None
+    labels: bool = False
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None
+    max_rows: int = 0  # 0: no limit
+
+
+@dataclass(frozen=True)
+class Answer:
+    media_type: str
+    body: bytes
+    rows: int | None = None  # solutions or triples; None for ASK
+    #: The worker's private memory (MiB) once it built this answer, measured after a
+    #: heavy job only (``HEAVY_SECONDS``, ``TRIM_BYTES``); the executor replaces a worker
+    #: that keeps too much (``query_worker_keep_mb``).
+    kept_mb: int | None = None
+
+
+def run_job(store: Store, job: QueryJob) -> Answer:
+    """Run ``job`` on ``store``; typed errors for a bad query, a bad format, too many rows."""
+    try:
+        return _run(store, job)
+    except OSError as exc:
+        # Inside the sandbox, opening a socket or a file fails with EMFILE.
+        if exc.errno == 24 or "Too many open files" in str(exc):
+            raise OutboundAttempt(
+                "the query tried to open a network connection or a file (SERVICE or a "
+                "similar feature); this server makes no outbound request"
+            ) from None
+        # A SERVICE that failed, or a store that could not be read.
+        raise StoreError(f"the query could not be answered: {exc}") from None
+
+
+def _run(store: Store, job: QueryJob) -> Answer:
+    try:
+        result = store.query(
+            job.text,
+            default_graphs=list(job.default_graphs) or None,
+            named_graphs=list(job.named_graphs) or None,
+            base_iri=job.base_iri,
+        )
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(f"malformed SPARQL query: {exc}") from exc
+    media_type = choose(result.kind, job.accept, job.fmt)
+    result, rows = _bounded(result, job.max_rows)
+    if job.labels:
+        result = with_labels(result, store)
+    return Answer(media_type, result.serialize(media_type), rows)
+
+
+def _bounded(result: QueryResult, max_rows: int) -> tuple[QueryResult, int | None]:
+    """The result with its rows read (at most ``max_rows``, else ``TooManyResults``)."""
+    if not isinstance(result, OxigraphResult) or result.kind == "boolean":
+        return result, None
+    value: Any = result._value
+    kept = []
+    for item in value:
+        kept.append(item)
+        if max_rows and len(kept) > max_rows:
+            what = "solutions" if result.kind == "solutions" else "triples"
+            raise TooManyResults(
+                f"the answer has more than {max_rows} {what}, the most this server sends; "
+                "narrow the query or page through it with LIMIT and OFFSET"
+            )
+    if result.kind == "graph":
+        return OxigraphResult("graph", kept, result._prefixes), len(kept)
+    return SolutionList([v.value for v in value.variables], kept), len(kept)
+
+
+@dataclass
+class SolutionList:
+    """SELECT solutions held in memory, serialised by pyoxigraph like a live result."""
+
+    variables: list[str]
+    solutions: list[ox.QuerySolution]
+    kind: ResultKind = "solutions"
+
+    def serialize(self, media_type: str) -> bytes:
+        from accord.store import SOLUTION_FORMATS
+
+        doc = {
+            "head": {"vars": self.variables},
+            "results": {
+                "bindings": [
+                    {v: _json_term(s[v]) for v in self.variables if s[v] is not None}
+                    for s in self.solutions
+                ]
+            },
+        }
+        parsed = ox.parse_query_results(json.dumps(doc).encode(), format=ox.QueryResultsFormat.JSON)
+        return parsed.serialize(format=SOLUTION_FORMATS[media_type]) or b""  # type: ignore[union-attr]
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
+    out: dict[str, Any] = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+        direction = getattr(term, "direction", None)
+        if direction is not None:
+            out["its:dir"] = str(direction).rsplit(".", 1)[-1].lower()
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def sandbox(memory_mb: int, outbound: bool = False, table_files: int = 0) -> None:
+    """Close the worker in: no new file descriptor (hence no socket, no file) unless
+    ``outbound`` (some SERVICE is allowed), no core dump, at most ``memory_mb`` MiB of
+    memory beyond what it holds now.
+
+    ``table_files``: an on-disk store opens its table files lazily, as queries first
+    read them; that many descriptors are left free for it (a store of 10M triples has
+    58, and with none left a query spun for minutes instead of answering in 1 ms)."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    private_mb()  # opens what it reads while it still may
+    if memory_mb > 0:
+        # RLIMIT_DATA (private writable memory), not RLIMIT_AS: an on-disk store's RocksDB
+        # reserves address space (file maps, thread arenas) it never fills, and an address
+        # space cap made ordinary queries over a 1M-triple store fail (SIGABRT).
+        limit = _vm_data() + STACK_BYTES + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    if not outbound:
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        soft = _next_fd() + table_files if table_files else 0
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _next_fd() -> int:
+    """One above the highest open file descriptor."""
+    return max(int(fd) for fd in os.listdir("/proc/self/fd")) + 1
+
+
+def _vm_data() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def serve(conn: Connection, store: Store) -> None:
+    """A worker's loop: receive a job, send back ``("ok", Answer)`` or ``("error",
+    exception)``, until the connection closes.  The loop runs in one thread with a large
+    stack (deep queries recurse deeply), started once: a thread per job cost 0.1 ms of
+    a point lookup's 1 ms.  The worker is a single process that the executor kills to
+    stop a query."""
+    threading.stack_size(STACK_BYTES)
+    thread = threading.Thread(target=_serve_jobs, args=(conn, store), name="accord-query")
+    thread.start()
+    thread.join()
+    os._exit(0)
+
+
+def _serve_jobs(conn: Connection, store: Store) -> None:
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        reply = _reply(store, job)
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+        # A refused answer may have built many rows before it was refused.
+        if reply[0] != "ok" or len(reply[1].body) >= TRIM_BYTES:  # type: ignore[attr-defined]
+            del reply
+            give_back_memory()
+
+
+def _reply(store: Store, job: QueryJob) -> tuple[str, object]:
+    """``("ok", Answer)``, ``("error", exception)`` or ``("bug", text)``."""
+    started = time.perf_counter()
+    try:
+        answer = run_job(store, job)
+    except AccordError as exc:
+        return ("error", exc)
+    except Exception as exc:  # a bug: sent back as text, logged by the server
+        return ("bug", f"{type(exc).__name__}: {exc}")
+    return ("ok", _with_kept_memory(answer, time.perf_counter() - started))
+
+
+def _with_kept_memory(answer: Answer, seconds: float) -> Answer:
+    """After a heavy job, ``answer`` with the memory the worker keeps (``kept_mb``: its
+    private memory once the garbage is handed back, not counting the answer itself)."""
+    large = len(answer.body) >= TRIM_BYTES
+    if not large and seconds < HEAVY_SECONDS:
+        return answer
+    if large:
+        give_back_memory()
+    kept = private_mb()
+    if kept is None:
+        return answer
+    return dataclasses.replace(answer, kept_mb=max(0, kept - len(answer.body) // 2**20))
+
+
+def give_back_memory() -> None:
+    """Return the heap freed by the last job to the system (glibc's ``malloc_trim``;
+    nothing elsewhere)."""
+    if LIBC is not None and hasattr(LIBC, "malloc_trim"):
+        LIBC.malloc_trim(0)
+
+
+def private_mb() -> int | None:
+    """This process's private memory in MiB (what it would free by ending), from
+    /proc/self/smaps_rollup, opened before ``sandbox`` closes the worker in;
+    None where that is not available."""
+    global _ROLLUP
+    try:
+        if _ROLLUP is None:
+            _ROLLUP = os.open("/proc/self/smaps_rollup", os.O_RDONLY)
+        text = os.pread(_ROLLUP, 8192, 0).decode("ascii")
+        kb = sum(
+            int(line.split()[1])
+            for line in text.splitlines()
+            if line.startswith(("Private_Clean:", "Private_Dirty:"))
+        )
+    except (OSError, ValueError, IndexError):
+        return None
+    return kb // 1024
+
+
+#: The descriptor of /proc/self/smaps_rollup (``private_mb``), kept open: a sandboxed
+#: worker may open no file.
+_ROLLUP: int | None = None
+
+
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
+#: The C library (``malloc_trim`` here, ``prctl`` in accord.serving), None if not found.
+LIBC = _libc()
