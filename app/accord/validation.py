@@ -157,7 +157,8 @@ _NETWORK_EVENTS = frozenset({"socket.connect", "socket.getaddrinfo", "urllib.Req
 
 def _refuse_network(event: str, args: tuple[Any, ...]) -> None:
     if event in _NETWORK_EVENTS and _OFFLINE.get():
-        raise NetworkRefused(f"validation reads local files only; refused {event} {args[1:2]}")
+        target = args[1] if event == "socket.connect" else args[0]  # an address, a host, a URL
+        raise NetworkRefused(f"validation reads local files only: refused to reach {target}")
 
 
 _audit_hook_added = False
