@@ -5,11 +5,12 @@ The servers' URLs are read from the JSON file ``$ACCORD_TEST_STORES_FILE`` (defa
 ``/tmp/accord-stores/stores.json``) that ``.ci/stores.sh`` writes.  A backend that is
 not running is skipped with the reason, unless ``ACCORD_REQUIRE_STORES=1`` (CI), where
 it fails.  Each remote backend gets the bundled dataset published once per session
-(``accord load``'s code) before its tests run.
+(``accord load``'s code) before its tests run, by one pytest-xdist worker at a time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -101,7 +102,11 @@ class Backends:
             return Backend(name, self.embedded)
         settings = remote_settings(name)
         store = RemoteStore.from_url(settings.store, self.files, settings)
-        report = publish(store)
+        # Under pytest-xdist each worker publishes the same dataset: one at a time (the
+        # same version uses the same staging graphs).
+        with open(stores_file().with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            report = publish(store)
         assert report.ok, report.message
         return Backend(name, store, settings.store, settings)
 
