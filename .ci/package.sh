@@ -52,6 +52,12 @@ accord --version
 if python -c "import app" 2>/dev/null; then fail "a top-level package 'app' is installed"; fi
 echo "import app: fails, as it should (the package is accord)"
 accord load --help >/dev/null
+# accord load reaches an external store with httpx: it must be installed with the wheel.
+status=0
+accord load --store sparql+http://127.0.0.1:9/query >"$work/load.txt" 2>&1 || status=$?
+grep -q "unreachable" "$work/load.txt" && [ "$status" = 1 ] ||
+  { cat "$work/load.txt"; fail "accord load to a closed port: exit $status, not 1 unreachable"; }
+echo "accord load: runs (a closed port is reported unreachable)"
 
 accord init repo >/dev/null
 cd repo

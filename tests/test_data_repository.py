@@ -269,3 +269,14 @@ def test_the_scaffold_example_is_the_bundle_s_copy_of_the_article() -> None:
     from accord.scaffold import EXAMPLE_SOURCE
 
     assert (resources.SOURCES / EXAMPLE_SOURCE).is_file()
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "nt"], ["diff", "data"]])
+def test_export_and_diff_skip_tool_folders_too(repo: Path, command: list[str]) -> None:
+    tool = repo / ".venv" / "lib"
+    tool.mkdir(parents=True)
+    (tool / "context.jsonld").write_text(json.dumps({"@context": "https://schema.org/"}))
+    (tool / "broken.ttl").write_text("this is not Turtle")
+    run = accord(command[0], *command[1:], ".", cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert "t-commitment" in run.stdout or command[0] == "diff"

@@ -333,17 +333,20 @@ def focus_of(data: LoadedFiles, changed: Collection[str]) -> set[URIRef]:
     touched = {node for node, files in data.subject_in.items() if set(files) & set(changed)}
     graph = data.graph
     referrers = {s for node in touched for s in graph.subjects(None, node)}
-    found: set[URIRef] = set()
-    pending = list(touched | referrers)
-    seen: set[Node] = set()
+    return {n for n in with_holders(graph, touched | referrers) if isinstance(n, URIRef)}
+
+
+def with_holders(graph: Graph, nodes: Iterable[Node]) -> set[Node]:
+    """The nodes, and for each blank node among them the nodes that hold it (again and
+    again, up to the IRIs)."""
+    found: set[Node] = set()
+    pending = list(nodes)
     while pending:
         node = pending.pop()
-        if node in seen:
+        if node in found:
             continue
-        seen.add(node)
-        if isinstance(node, URIRef):
-            found.add(node)
-        elif isinstance(node, BNode):
+        found.add(node)
+        if isinstance(node, BNode):
             pending.extend(graph.subjects(None, node))
     return found
 
@@ -351,16 +354,7 @@ def focus_of(data: LoadedFiles, changed: Collection[str]) -> set[URIRef]:
 def described(data: LoadedFiles) -> set[Node]:
     """The nodes the data files describe: their subjects, and the IRIs that hold their
     blank nodes."""
-    found: set[Node] = set()
-    pending: list[Node] = list(data.subject_in)
-    while pending:
-        node = pending.pop()
-        if node in found:
-            continue
-        found.add(node)
-        if isinstance(node, BNode):
-            pending.extend(data.graph.subjects(None, node))
-    return found
+    return with_holders(data.graph, data.subject_in)
 
 
 def context_files(data_files: Collection[Path]) -> list[Path]:
