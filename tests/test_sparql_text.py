@@ -6,7 +6,6 @@ import pyoxigraph as ox
 import pytest
 
 from accord.sparql_text import (
-    dataset_clauses,
     declared_prefixes,
     has_keyword,
     insert_values,
@@ -49,24 +48,6 @@ def test_with_prefixes_adds_only_the_missing_ones() -> None:
     assert "http://theirs/" not in out
     assert out.startswith("PREFIX rdfs: <http://rdfs/>\n")
     assert out.endswith(text)
-
-
-def test_dataset_clauses_resolve_prefixes_and_base() -> None:
-    text = (
-        "BASE <http://base/dir/>\nPREFIX g: <http://graphs/>\n"
-        "SELECT * FROM g:one FROM NAMED <two> FROM <http://x/#three> "
-        "WHERE { ?s ?p '''FROM <http://not/>''' } # FROM <http://no/>"
-    )
-    assert dataset_clauses(text) == (
-        ["http://graphs/one", "http://x/#three"],
-        ["http://base/dir/two"],
-    )
-
-
-def test_dataset_clauses_of_a_construct() -> None:
-    text = "CONSTRUCT { ?s ?p ?o } FROM <http://g/> WHERE { ?s ?p ?o }"
-    assert dataset_clauses(text) == (["http://g/"], [])
-    assert dataset_clauses("SELECT * { ?s ?p ?o }") == ([], [])
 
 
 def test_has_keyword_ignores_strings_and_comments() -> None:

@@ -17,6 +17,13 @@ class BadRequest(AccordError):
     status = 400
 
 
+class UnsupportedFunction(AccordError):
+    """A query calls a function the engine does not provide: by SPARQL 1.1 (17.6) the
+    query is not evaluated and an error is returned, the client's."""
+
+    status = 400
+
+
 class NotFound(AccordError):
     status = 404
 

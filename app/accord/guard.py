@@ -26,6 +26,7 @@ from collections.abc import Collection, Iterable, Iterator
 from urllib.parse import urljoin
 
 from accord.errors import AccordError
+from accord.query_dataset import UNION, QueryDataset
 from accord.settings import Settings
 from accord.sparql_text import Token, tokens
 
@@ -63,13 +64,15 @@ class UnknownGraph(QueryRefused):
 
 def check_query(
     text: str, settings: Settings, graphs: Collection[str] | None, base_iri: str | None = None
-) -> None:
+) -> QueryDataset:
     """Refuse a query that is too big, too deep, calls a SERVICE that is not allowed, or
-    names in FROM / FROM NAMED a graph outside ``graphs`` (``None``: not checked)."""
+    names in FROM / FROM NAMED a graph outside ``graphs`` (``None``: not checked).
+    Returns the dataset its FROM / FROM NAMED clauses describe, their IRIs resolved as
+    the parser resolves them (BASE after BASE, PREFIXes, relative IRIs against
+    ``base_iri``), or :data:`UNION` when it has none."""
     toks = _checked_tokens(text, settings)
     _check_service(toks, settings.service_allow, base_iri)
-    if graphs is not None:
-        _check_dataset(toks, "FROM", graphs, base_iri)
+    return _dataset(toks, graphs, base_iri)
 
 
 def check_update(
@@ -154,6 +157,21 @@ def _check_service(toks: list[Token], allow: Collection[str], base_iri: str | No
                 f"{clause} {shown} is refused: this server sends no request to other endpoints "
                 f"except those it is configured to allow (allowed: {allowed})"
             )
+
+
+def _dataset(
+    toks: list[Token], graphs: Collection[str] | None, base_iri: str | None
+) -> QueryDataset:
+    default: list[str] = []
+    named: list[str] = []
+    for clause, target, iri in _targets(toks, "FROM", base_iri, top_level=True):
+        if iri is None:
+            got = target.text if target is not None else "nothing"
+            raise UnknownGraph(f"{clause} must name a graph IRI; got {got}")
+        (named if clause == "FROM NAMED" else default).append(iri)
+    if graphs is not None:
+        _check_dataset(toks, "FROM", graphs, base_iri)
+    return QueryDataset.explicit(default, named) if default or named else UNION
 
 
 def _check_dataset(

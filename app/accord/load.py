@@ -34,6 +34,7 @@ import pyoxigraph as ox
 
 from accord.dataset import GraphFile, dataset_version
 from accord.errors import AccordError, DataLoadError
+from accord.query_dataset import QueryDataset
 from accord.stores.remote import (
     OWL_VERSION_INFO,
     RELEASE_GRAPH,
@@ -116,7 +117,7 @@ def published_release(
     result = store.query(
         f"SELECT ?v ?g WHERE {{ GRAPH <{release}> {{ <{release}> <{OWL_VERSION_INFO}> ?v "
         f"OPTIONAL {{ <{release}> <{DCTERMS_HAS_PART}> ?g }} }} }}",
-        named_graphs=[release],
+        dataset=QueryDataset.explicit([], [release]),
     )
     rows = _rows(result.serialize("application/sparql-results+json"))
     version = rows[0]["v"] if rows else None
@@ -129,7 +130,7 @@ def triple_counts(store: RemoteStore, graphs: list[str]) -> dict[str, int]:
         return {}
     result = store.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-        named_graphs=graphs,
+        dataset=QueryDataset.explicit([], graphs),
     )
     counts = {
         r["g"]: int(r["n"]) for r in _rows(result.serialize("application/sparql-results+json"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 _TOKEN = re.compile(
     r"""
@@ -73,29 +72,6 @@ def with_prefixes(text: str, prefixes: Mapping[str, str]) -> str:
     declared = declared_prefixes(text)
     missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items() if p not in declared)
     return missing + text
-
-
-def dataset_clauses(text: str) -> tuple[list[str], list[str]]:
-    """The IRIs of the query's ``FROM`` and ``FROM NAMED`` clauses (prefixed names and
-    relative IRIs resolved against the query's own PREFIX and BASE declarations)."""
-    toks = [t for t in tokens(text) if t.depth == 0]
-    prefixes = declared_prefixes(text)
-    base = next(
-        (b.text[1:-1] for a, b in zip(toks, toks[1:], strict=False) if a.is_keyword("BASE")), ""
-    )
-    default: list[str] = []
-    named: list[str] = []
-    for i, tok in enumerate(toks):
-        if not tok.is_keyword("FROM"):
-            continue
-        target, rest = (
-            (named, toks[i + 2 :]) if _at(toks, i + 1, "NAMED") else (default, toks[i + 1 :])
-        )
-        if rest:
-            iri = _resolve(rest[0], prefixes, base)
-            if iri:
-                target.append(iri)
-    return default, named
 
 
 def has_keyword(text: str, *words: str) -> bool:
@@ -203,17 +179,3 @@ def _where_group(toks: list[Token]) -> int | None:
     # Without the WHERE keyword, a CONSTRUCT's first group is its template.
     opens = opens[1:] if is_construct else opens
     return opens[0] if opens else None
-
-
-def _at(toks: list[Token], i: int, word: str) -> bool:
-    return i < len(toks) and toks[i].is_keyword(word)
-
-
-def _resolve(tok: Token, prefixes: Mapping[str, str], base: str) -> str | None:
-    if tok.kind == "iri":
-        return urljoin(base, tok.text[1:-1]) if base else tok.text[1:-1]
-    if tok.kind == "word" and ":" in tok.text:
-        prefix, _, local = tok.text.partition(":")
-        if prefix in prefixes:
-            return prefixes[prefix] + local
-    return None

@@ -24,8 +24,9 @@ from rdflib import Literal as RdfLiteral
 from rdflib.term import Identifier
 
 from accord.dataset import QUAD_FORMATS, GraphFile, dataset_version
-from accord.errors import BadRequest, DataLoadError, QuerySyntaxError
+from accord.errors import BadRequest, DataLoadError, QuerySyntaxError, UnsupportedFunction
 from accord.namespaces import PREFIXES
+from accord.query_dataset import UNION, QueryDataset
 
 ResultKind = Literal["solutions", "boolean", "graph"]
 
@@ -58,13 +59,11 @@ class Store(Protocol):
     version: str
 
     def query(
-        self,
-        sparql: str,
-        *,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
-    ) -> QueryResult: ...
+        self, sparql: str, *, dataset: QueryDataset = UNION, base_iri: str | None = None
+    ) -> QueryResult:
+        """Run a query over ``dataset`` (see accord.query_dataset): it replaces the
+        query's own FROM / FROM NAMED, which the guard has resolved into it."""
+        ...
 
     def graph_sizes(self) -> dict[str, int]: ...
 
@@ -339,24 +338,26 @@ class OxigraphStore:
             raise DataLoadError(f"{gf.path}: {exc}") from exc
 
     def query(
-        self,
-        sparql: str,
-        *,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
+        self, sparql: str, *, dataset: QueryDataset = UNION, base_iri: str | None = None
     ) -> OxigraphResult:
         kwargs: dict[str, object] = {}
-        if default_graphs:
-            kwargs["default_graph"] = [_graph_node(g) for g in default_graphs]
-        else:
+        if dataset.default is None:
             kwargs["use_default_graph_as_union"] = True
-        if named_graphs:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        else:  # explicit, possibly empty: given, it replaces the query's FROM
+            kwargs["default_graph"] = [_graph_node(g) for g in dataset.default]
+        if dataset.named is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
         try:
             value = self._store.query(sparql, base_iri=base_iri, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:
+            if "custom function" in str(exc) and "not supported" in str(exc):
+                raise UnsupportedFunction(
+                    f"{exc}: this server provides the functions of SPARQL 1.1 and no others, "
+                    "and does not evaluate a query that calls another"
+                ) from exc
+            raise
         if isinstance(value, ox.QueryBoolean):
             return OxigraphResult("boolean", value, self.prefixes)
         if isinstance(value, ox.QuerySolutions):

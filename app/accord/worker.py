@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from accord.errors import AccordError, QuerySyntaxError, StoreError
 from accord.labels import with_labels
 from accord.negotiation import choose
+from accord.query_dataset import UNION, QueryDataset
 from accord.store import OxigraphResult, QueryResult, ResultKind, Store
 
 #: Stack of the thread that runs a query: deep but legal queries need more than 8 MiB.
@@ -59,8 +60,7 @@ class QueryJob:
     accept: str | None = None
     fmt: str | None = None
     labels: bool = False
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
+    dataset: QueryDataset = UNION
     base_iri: str | None = None
     max_rows: int = 0  # 0: no limit
 
@@ -93,12 +93,7 @@ def run_job(store: Store, job: QueryJob) -> Answer:
 
 def _run(store: Store, job: QueryJob) -> Answer:
     try:
-        result = store.query(
-            job.text,
-            default_graphs=list(job.default_graphs) or None,
-            named_graphs=list(job.named_graphs) or None,
-            base_iri=job.base_iri,
-        )
+        result = store.query(job.text, dataset=job.dataset, base_iri=job.base_iri)
     except QuerySyntaxError as exc:
         raise QuerySyntaxError(f"malformed SPARQL query: {exc}") from exc
     media_type = choose(result.kind, job.accept, job.fmt)

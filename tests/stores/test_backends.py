@@ -17,6 +17,7 @@ from rdflib.compare import isomorphic
 from accord.errors import QuerySyntaxError, StoreError
 from accord.load import graph_contents, published_release
 from accord.namespaces import sparql_prologue
+from accord.query_dataset import UNION, QueryDataset
 from accord.store import GRAPH_FORMATS, SOLUTION_FORMATS, OxigraphStore, Store
 from accord.stores.remote import RemoteStore, ResultTruncated
 from tests.queries_support import QUERIES, query_names
@@ -45,10 +46,12 @@ LABELS = """SELECT ?s ?label WHERE { ?s rdfs:label ?label FILTER(lang(?label) = 
 SHAPE_BNODES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isBlank(?s)) }"
 
 
-def rows(store: Store, query: str, **dataset: list[str]) -> Counter[tuple[tuple[str, str], ...]]:
+def rows(
+    store: Store, query: str, dataset: QueryDataset = UNION
+) -> Counter[tuple[tuple[str, str], ...]]:
     """The result's rows as a multiset of (variable, N-Triples term) pairs; blank nodes
     all read ``_:`` since their labels are the store's own."""
-    result = store.query(sparql_prologue() + query, **dataset)  # type: ignore[arg-type]
+    result = store.query(sparql_prologue() + query, dataset=dataset)
     parsed = ox.parse_query_results(result.serialize(JSON), format=ox.QueryResultsFormat.JSON)
     names = [v.value for v in parsed.variables]  # type: ignore[union-attr]
     out: Counter[tuple[tuple[str, str], ...]] = Counter()
@@ -61,8 +64,8 @@ def _term(term: object) -> str:
     return "_:" if isinstance(term, ox.BlankNode) else str(term)
 
 
-def count(store: Store, query: str, **dataset: list[str]) -> int:
-    (row,) = rows(store, query, **dataset)
+def count(store: Store, query: str, dataset: QueryDataset = UNION) -> int:
+    (row,) = rows(store, query, dataset)
     return int(dict(row)["n"].split('"')[1])
 
 
@@ -103,25 +106,28 @@ def test_no_graph_outside_the_dataset_is_visible(backend: Backend) -> None:
 
 def test_protocol_default_graph_restricts_the_default_graph(backend: Backend) -> None:
     sizes = backend.store.graph_sizes()
-    n = count(backend.store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graphs=[DATA])
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    n = count(backend.store, query, dataset=QueryDataset.explicit([DATA], []))
     assert n == sizes[DATA]
-    both = count(
-        backend.store,
-        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
-        default_graphs=[DATA, ONTOLOGY],
-    )
+    both = count(backend.store, query, dataset=QueryDataset.explicit([DATA, ONTOLOGY], []))
     assert both == sizes[DATA] + sizes[ONTOLOGY]
+    # FROM <g> alone, or default-graph-uri alone: no named graph.
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert list(rows(backend.store, graphs, dataset=QueryDataset.explicit([DATA], []))) == []
 
 
 def test_protocol_named_graphs_restrict_graph_patterns_only(
     backend: Backend, bundled_files: list
 ) -> None:
+    only_named = QueryDataset.explicit([], [DATA])
     graphs = rows(
-        backend.store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=[DATA]
+        backend.store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", dataset=only_named
     )
     assert list(graphs) == [(("g", f"<{DATA}>"),)]
-    union = count(backend.store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", named_graphs=[DATA])
-    assert union == union_size(backend, bundled_files)
+    # FROM NAMED alone, or named-graph-uri alone: the default graph is empty (spec 13.2).
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert count(backend.store, query, dataset=only_named) == 0
+    assert count(backend.store, query) == union_size(backend, bundled_files)
 
 
 _GROUP_CONCAT = re.compile(

@@ -14,6 +14,7 @@ import pytest
 
 from accord.dataset import GraphFile
 from accord.errors import QuerySyntaxError, QueryTimeout, StoreError
+from accord.query_dataset import QueryDataset
 from accord.stores.remote import (
     EMPTY_GRAPH,
     UNION_GRAPH,
@@ -147,16 +148,16 @@ def test_the_dataset_graphs_are_the_default_and_named_graphs(files: list[GraphFi
     assert seen[-1].headers["accept"] == JSON
 
 
-def test_given_graphs_replace_only_their_part_of_the_dataset(files: list[GraphFile]) -> None:
+def test_given_graphs_are_the_whole_dataset(files: list[GraphFile]) -> None:
     seen: list[httpx.Request] = []
     remote = store(files, answering(b"", NT, seen=seen))
-    remote.query("CONSTRUCT WHERE { ?s ?p ?o }", default_graphs=[G2])
+    remote.query("CONSTRUCT WHERE { ?s ?p ?o }", dataset=QueryDataset.explicit([G2], []))
     sent = form(seen[-1])
-    assert (sent["default-graph-uri"], sent["named-graph-uri"]) == ([G2], [G1, G2])
+    assert (sent["default-graph-uri"], sent["named-graph-uri"]) == ([G2], [EMPTY_GRAPH])
     assert seen[-1].headers["accept"] == NT
-    remote.query("CONSTRUCT WHERE { ?s ?p ?o }", named_graphs=[G1])
+    remote.query("CONSTRUCT WHERE { ?s ?p ?o }", dataset=QueryDataset.explicit([], [G1]))
     sent = form(seen[-1])
-    assert (sent["default-graph-uri"], sent["named-graph-uri"]) == ([G1, G2], [G1])
+    assert (sent["default-graph-uri"], sent["named-graph-uri"]) == ([EMPTY_GRAPH], [G1])
 
 
 def test_an_empty_dataset_queries_an_empty_graph() -> None:
@@ -429,5 +430,7 @@ def test_a_write_that_keeps_conflicting_fails_with_503(
 def test_a_query_is_not_sent_again(files: list[GraphFile]) -> None:
     seen: list[str] = []
     with pytest.raises(TransactionConflict):
-        store(files, conflicting(99, seen)).query("SELECT * {}", default_graphs=[G1])
+        store(files, conflicting(99, seen)).query(
+            "SELECT * {}", dataset=QueryDataset.explicit([G1], [])
+        )
     assert len(seen) == 1

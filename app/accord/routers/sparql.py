@@ -28,9 +28,9 @@ from accord.executor import Executor, get_executor
 from accord.guard import check_query
 from accord.negotiation import OFFERS, choose, content_type
 from accord.protocol import FORM, QUERY, UPDATE, SparqlRequest, check_update, parse_request
+from accord.query_dataset import QueryDataset
 from accord.routers.graph_store import write_request
 from accord.settings import Settings
-from accord.sparql_text import dataset_clauses
 from accord.store import Store
 from accord.worker import Answer, QueryJob
 from accord.writes import Writer
@@ -215,8 +215,11 @@ async def handle(request: Request, store: Store, settings: Settings) -> Response
         fmt=req.format,
         labels=req.labels,
         head=head,
-        default_graphs=req.default_graphs,
-        named_graphs=req.named_graphs,
+        protocol_dataset=(
+            QueryDataset.explicit(req.default_graphs, req.named_graphs)
+            if req.default_graphs or req.named_graphs
+            else None
+        ),
         base_iri=endpoint_url(request, settings),
     )
 
@@ -230,30 +233,27 @@ async def query_response(
     fmt: str | None = None,
     labels: bool = False,
     head: bool = False,
-    default_graphs: list[str] | None = None,
-    named_graphs: list[str] | None = None,
+    protocol_dataset: QueryDataset | None = None,
     base_iri: str | None = None,
 ) -> Response:
     """Check a query (``app.guard``), run it on a query worker (``app.executor``) and
     answer in the negotiated format (raises typed errors: 400 refused or malformed, 406,
     422 too many rows, 503 timeout or busy, 500 crashed worker).
 
-    The dataset is the protocol's if it names one (``default_graphs``/``named_graphs``:
-    they win over the query's FROM and FROM NAMED), else the query's own; the store
-    reads "none" as the union of all graphs (default graph) and every graph (named)."""
+    The dataset is the protocol's if it names one (``protocol_dataset``, from
+    ``default-graph-uri``/``named-graph-uri``: it wins over the query's FROM and FROM
+    NAMED), else the query's own as the guard resolved it, else the union of all graphs
+    (see accord.query_dataset)."""
     request.state.query_hash = query_hash(text)  # for the access log
     settings = executor.settings
     graphs = executor.known_graphs or await run_in_threadpool(executor.graphs)
-    check_query(text, settings, graphs, base_iri)
-    if not default_graphs and not named_graphs:
-        default_graphs, named_graphs = dataset_clauses(text)
+    dataset = check_query(text, settings, graphs, base_iri)
     job = QueryJob(
         text,
         accept=accept,
         fmt=fmt,
         labels=labels,
-        default_graphs=tuple(default_graphs or ()),
-        named_graphs=tuple(named_graphs or ()),
+        dataset=protocol_dataset or dataset,
         base_iri=base_iri,
         max_rows=settings.max_result_rows,
     )

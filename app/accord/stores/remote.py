@@ -48,6 +48,7 @@ from rdflib.term import Identifier
 from accord.dataset import QUAD_FORMATS, GraphFile, dataset_version
 from accord.errors import QuerySyntaxError, QueryTimeout, StoreError
 from accord.namespaces import PREFIXES
+from accord.query_dataset import UNION, QueryDataset
 from accord.sparql_text import tokens
 from accord.store import OxigraphResult, ResultKind, to_rdflib
 
@@ -258,19 +259,18 @@ class RemoteStore:
     # -- the Store protocol -------------------------------------------------------------
 
     def query(
-        self,
-        sparql: str,
-        *,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
+        self, sparql: str, *, dataset: QueryDataset = UNION, base_iri: str | None = None
     ) -> RemoteResult:
         form = query_form(sparql)
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        # The protocol's dataset replaces the query's own, always: an empty list is sent
+        # as a graph that does not exist (no parameter would mean the store's default).
+        default = self.default_dataset() if dataset.default is None else list(dataset.default)
+        named = self.graphs if dataset.named is None else list(dataset.named)
         data: dict[str, str | list[str]] = {
             "query": text,
-            "default-graph-uri": default_graphs or self.default_dataset(),
-            "named-graph-uri": named_graphs or self.graphs or [EMPTY_GRAPH],
+            "default-graph-uri": default or [EMPTY_GRAPH],
+            "named-graph-uri": named or [EMPTY_GRAPH],
         }
         accept = N_TRIPLES if form == "graph" else JSON_RESULTS
         response = self._send("POST", self.endpoints.query, data=data, headers={"Accept": accept})
