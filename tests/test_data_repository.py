@@ -280,3 +280,32 @@ def test_export_and_diff_skip_tool_folders_too(repo: Path, command: list[str]) -
     run = accord(command[0], *command[1:], ".", cwd=repo)
     assert run.returncode == 0, run.stderr
     assert "t-commitment" in run.stdout or command[0] == "diff"
+
+
+def test_standalone_is_plain_shacl_against_the_given_shapes(tmp_path: Path) -> None:
+    (tmp_path / "data.ttl").write_text('@prefix ex: <http://example.org/> .\nex:a ex:name "A" .\n')
+    (tmp_path / "shapes.ttl").write_text(
+        "@prefix ex: <http://example.org/> .\n@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "ex:S a sh:NodeShape ; sh:targetNode ex:a ;\n"
+        "    sh:property [ sh:path ex:name ; sh:minCount 2 ] .\n"
+    )
+    run = accord("validate", "--standalone", "--shapes", "shapes.ttl", "data.ttl", cwd=tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "sh:MinCountConstraintComponent" in run.stdout
+    # Without --standalone the same file is Accord data: its shapes pass, ex: is not Accord's.
+    assert accord("validate", "data.ttl", cwd=tmp_path).returncode == 0
+    alone = accord("validate", "--standalone", "data.ttl", cwd=tmp_path)
+    assert alone.returncode == 2 and "--standalone needs --shapes" in alone.stderr
+
+
+def test_shapes_pyshacl_cannot_use_exit_2_with_its_reason(tmp_path: Path) -> None:
+    (tmp_path / "data.ttl").write_text("@prefix ex: <http://example.org/> .\nex:a ex:p 1 .\n")
+    (tmp_path / "shapes.ttl").write_text(
+        "@prefix ex: <http://example.org/> .\n@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "ex:S a sh:NodeShape ; sh:targetNode ex:a ;\n"
+        '    sh:sparql [ sh:select "SELECT $this WHERE { GRAPH $shapesGraph { ?s ?p ?o } }" ] .\n'
+    )
+    run = accord("validate", "--standalone", "--shapes", "shapes.ttl", "data.ttl", cwd=tmp_path)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "the shapes cannot be used" in run.stderr and "shapesGraph" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -56,6 +56,7 @@ def _validate(args: argparse.Namespace) -> int:
         out=sys.stdout,
         changed=args.changed,
         ontology=args.ontology,
+        standalone=args.standalone,
     )
 
 
@@ -157,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="a data repository's own ontology (file or folder), mixed in besides Accord's; "
         "the terms it declares pass the namespace check (repeatable)",
+    )
+    validate.add_argument(
+        "--standalone",
+        action="store_true",
+        help="plain SHACL: validate against the --shapes and --ontology given, and nothing "
+        "of Accord's (no ontology, shapes, reference entities or namespace check); for "
+        "data in another vocabulary",
     )
     validate.add_argument(
         "--changed",

@@ -41,6 +41,7 @@ from typing import Any, TextIO
 
 import pyshacl
 from pyshacl.errors import ReportableRuntimeError
+from pyshacl.monkey import rdflib_bool_patch, rdflib_bool_unpatch
 from pyshacl.shape import Shape
 from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
@@ -76,6 +77,16 @@ _QUAD_FORMATS = {"trig", "nquads"}
 
 class InputError(Exception):
     """A data, shapes or ontology file is missing or cannot be parsed."""
+
+
+class ShapesUnusable(Exception):
+    """The shapes cannot be used: pySHACL refused them (a malformed shape, SPARQL it does
+    not support, such as ``$shapesGraph`` or a pre-bound variable assigned)."""
+
+
+def _pyshacl_message(failure: object) -> str:
+    message = getattr(failure, "message", None) or str(failure)
+    return " ".join(str(message).split())
 
 
 def display(path: Path) -> str:
@@ -240,6 +251,16 @@ class LoadedFiles:
 OWNED = (str(ACCORD), str(CONCEPT))
 
 
+def load_shapes(paths: Iterable[Path]) -> LoadedFiles:
+    """Shapes files, parsed as pySHACL parses a shapes graph: literals as written
+    (``"1"^^xsd:boolean`` is not ``true``: W3C test ``core/property/uniqueLang-002``)."""
+    rdflib_bool_patch()
+    try:
+        return load(paths)
+    finally:
+        rdflib_bool_unpatch()
+
+
 def load(paths: Iterable[Path]) -> LoadedFiles:
     loaded = LoadedFiles()
     for path in expand(paths):
@@ -270,20 +291,26 @@ def run_shacl(
     SHACL-SPARQL on.  With ``bulk_sparql`` the SHACL-SPARQL constraints that can run once
     over the whole graph run in Oxigraph, after pySHACL has mixed in the ontology; the
     results are the same (tests/test_sparql_constraints.py compares both ways).  With
-    ``focus``, only those nodes are validated (against the whole graph)."""
+    ``focus``, only those nodes are validated (against the whole graph).  Shapes that
+    cannot be used raise :class:`ShapesUnusable`, whichever way pySHACL says so."""
     bulk: list[sparql_constraints.BulkConstraint] = []
     if bulk_sparql:
         shapes, bulk = sparql_constraints.split(shapes)
-    with _targets_within(focus):
-        conforms, results, text = pyshacl.validate(
-            data,
-            shacl_graph=shapes,
-            ont_graph=ontology,
-            inference=INFERENCE,
-            advanced=True,
-            inplace=True,
-        )
-    if bulk and isinstance(results, Graph):
+    try:
+        with _targets_within(focus):
+            conforms, results, text = pyshacl.validate(
+                data,
+                shacl_graph=shapes,
+                ont_graph=ontology,
+                inference=INFERENCE,
+                advanced=True,
+                inplace=True,
+            )
+    except (ReportableRuntimeError, NotImplementedError) as exc:
+        raise ShapesUnusable(_pyshacl_message(exc)) from exc
+    if not isinstance(results, Graph):  # pySHACL returns some failures (ValidationFailure)
+        raise ShapesUnusable(_pyshacl_message(results))
+    if bulk:
         return sparql_constraints.evaluate(
             bulk, data, bool(conforms), results, str(text), focus=focus
         )
@@ -430,21 +457,25 @@ def validate(
     shape_paths: Sequence[Path] | None = None,
     ontology_paths: Sequence[Path] | None = None,
     changed: Sequence[Path] | None = None,
+    standalone: bool = False,
 ) -> Outcome:
     """Validate the data files against Accord's shapes and ``shape_paths``, with Accord's
     ontology and ``ontology_paths`` mixed in and Accord's reference entities as context;
     only the nodes the data files describe are validated (with ``changed``, some of the
-    data files, only what those files can break)."""
+    data files, only what those files can break).  ``standalone``: plain SHACL, against
+    ``shape_paths`` and ``ontology_paths`` only (data in another vocabulary; the W3C
+    test suites), with no context and no namespace check."""
     files = expand(data_paths)
     data = LoadedFiles()
     for path in files:
         data.add(path)
-    context = context_files(files)
+    context = [] if standalone else context_files(files)
     for path in context:
         data.add_context(path)
-    own_shapes = load(shape_paths or [])
-    shapes = load([SHAPES_DIR]).graph + own_shapes.graph
-    ontology = load([ONTOLOGY_DIR, *(ontology_paths or [])])
+    own_shapes = load_shapes(shape_paths or [])
+    accords = [] if standalone else [ONTOLOGY_DIR]
+    shapes = own_shapes.graph if standalone else load_shapes([SHAPES_DIR]).graph + own_shapes.graph
+    ontology = load([*accords, *(ontology_paths or [])])
     if changed is not None:
         focus: set[Node] | None = set(focus_of(data, [display(p) for p in changed]))
     else:
@@ -453,7 +484,7 @@ def validate(
     conforms, results, _ = run_shacl(data.graph, shapes, ontology.graph, focus=focus)
     files_of = {**ontology.files_of(), **data.files_of()}
     rows = violations(results, files_of)
-    closure = undeclared([data, own_shapes], ontology.graph)
+    closure = [] if standalone else undeclared([data, own_shapes], ontology.graph)
     report = next(results.subjects(RDF.type, SH.ValidationReport), None)
     if closure and report is not None:
         results.set((report, SH.conforms, Literal(False)))
@@ -492,8 +523,15 @@ def run_validate(
     out: TextIO = sys.stdout,
     changed: Sequence[Path] | None = None,
     ontology: Sequence[Path] | None = None,
+    standalone: bool = False,
 ) -> int:
     """The ``accord validate`` command: print a report and return the exit status."""
+    if standalone and not shapes:
+        print(
+            "accord validate: --standalone needs --shapes (the shapes to validate against)",
+            file=sys.stderr,
+        )
+        return UNREADABLE
     targets = list(paths) if paths else [Path("data")]
     if not paths and not targets[0].is_dir():
         print(
@@ -508,11 +546,11 @@ def run_validate(
             focus, why = changed_data(changed, targets)
             if focus is None:
                 print(f"accord validate: {why}: validating every node", file=sys.stderr)
-        outcome = validate(targets, shapes, ontology, changed=focus)
+        outcome = validate(targets, shapes, ontology, changed=focus, standalone=standalone)
     except InputError as exc:
         print(f"accord validate: {exc}", file=sys.stderr)
         return UNREADABLE
-    except ReportableRuntimeError as exc:
+    except ShapesUnusable as exc:
         print(f"accord validate: the shapes cannot be used: {exc}", file=sys.stderr)
         return UNREADABLE
     if fmt == "json":
@@ -535,6 +573,6 @@ def validate_graph(
     ``shapes/``), the ontology mixed in (default ``ontology/``), no inference, SHACL-SPARQL
     on.  Returns (conforms, the pySHACL results graph, pySHACL's text report).  The data
     graph is changed in place (the ontology is mixed into it): pass a copy to keep it."""
-    shapes = shapes_graph if shapes_graph is not None else load([SHAPES_DIR]).graph
+    shapes = shapes_graph if shapes_graph is not None else load_shapes([SHAPES_DIR]).graph
     ontology = ont_graph if ont_graph is not None else load([ONTOLOGY_DIR]).graph
     return run_shacl(data_graph, shapes, ontology)

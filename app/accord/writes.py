@@ -42,7 +42,7 @@ from accord.errors import AccordError, BadRequest, Forbidden, NotFound
 from accord.settings import Settings
 from accord.sparql_text import tokens
 from accord.store import Change, OxigraphStore, WritableStore
-from accord.validation import ONTOLOGY_DIR, SHAPES_DIR, load
+from accord.validation import ONTOLOGY_DIR, SHAPES_DIR, load, load_shapes
 from accord.write_validation import DEFAULT, Guard
 
 logger = logging.getLogger("accord.writes")
@@ -168,7 +168,7 @@ def with_using(text: str, using: Iterable[str], using_named: Iterable[str]) -> s
 
 @lru_cache(maxsize=4)
 def _rules(shapes_dir: Path, ontology_dir: Path) -> tuple[Graph, Graph]:
-    return load([shapes_dir]).graph, load([ontology_dir]).graph
+    return load_shapes([shapes_dir]).graph, load([ontology_dir]).graph
 
 
 @dataclass
