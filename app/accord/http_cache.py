@@ -6,12 +6,21 @@ representation (the IRI, the media type, the query string).  ``Last-Modified`` i
 newest modification time of the dataset's files for the version the store was loaded
 with, and for a later version (after a write) the time this process first saw it.  Neither
 is ever written into a representation.
+
+A representation, once built, is kept for as long as its dataset version is current
+(:class:`Representations`: keyed by the store and the ETag, so by the version and what
+selects the representation, within a byte budget, least recently used out first): the
+VoID description and the pages run SPARQL over the whole dataset, which at a million
+triples takes seconds, and their answer changes only with the version.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -76,20 +85,60 @@ def not_modified(request: Request, etag: str, modified: str) -> bool:
     return False
 
 
+class Representations:
+    """Bodies built for the current dataset versions, within ``budget`` bytes (least
+    recently used out first; a body bigger than a quarter of the budget is not kept).
+    A body is found by its store and ETag: a new version (a write) misses, and the
+    bodies of older versions age out."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self._bodies: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, etag: str, build: Callable[[], bytes]) -> bytes:
+        key = (id(store), etag)
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+                self.hits += 1
+                return body
+            self.misses += 1
+        body = build()  # outside the lock: two first requests may both build
+        if len(body) <= self.budget // 4:
+            with self._lock:
+                if key not in self._bodies:
+                    self._bodies[key] = body
+                    self.size += len(body)
+                while self.size > self.budget:
+                    _, dropped = self._bodies.popitem(last=False)
+                    self.size -= len(dropped)
+        return body
+
+
+#: The representations of this process (64 MiB).
+REPRESENTATIONS = Representations(64 * 1024 * 1024)
+
+
 def validated(
     request: Request,
     store: Store,
     key: tuple[str, ...],
-    build,  # type: ignore[no-untyped-def]
+    build: Callable[[], bytes],
     media_type: str,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """A 200 with ``build()`` as its body, or a 304 (without calling ``build``) when
-    the client's validators match."""
+    """A 200 with ``build()`` as its body (built once per dataset version, then kept:
+    :data:`REPRESENTATIONS`), or a 304 (without building) when the client's validators
+    match."""
     etag = etag_for(store.version, *key)
     modified = last_modified(store)
     out = {"ETag": etag, "Last-Modified": modified, **(headers or {})}
     if not_modified(request, etag, modified):
         return Response(status_code=304, headers=out)
-    body = build()
+    body = REPRESENTATIONS.get(store, etag, build)
     return Response(body, media_type=media_type, headers=out)

@@ -26,6 +26,7 @@ from accord.deps import SettingsDep, StoreDep
 from accord.errors import ClientGone, Forbidden
 from accord.executor import Executor, get_executor
 from accord.guard import check_query
+from accord.http_cache import REPRESENTATIONS, etag_for
 from accord.negotiation import OFFERS, choose, content_type
 from accord.protocol import FORM, QUERY, UPDATE, SparqlRequest, check_update, parse_request
 from accord.query_dataset import QueryDataset
@@ -303,10 +304,17 @@ def description_response(
     if media_type == "text/html":
         root = request.scope.get("root_path", "")
         return RedirectResponse(f"{root}/", status_code=303, headers={"Vary": "Accept"})
-    triples = service_description.describe(
-        endpoint_url(request, settings), store, updates=settings.allow_update
+    endpoint = endpoint_url(request, settings)
+
+    def build() -> bytes:
+        triples = service_description.describe(endpoint, store, updates=settings.allow_update)
+        return service_description.serialize(triples, media_type)
+
+    # Built once per dataset version: it counts the union graph (seconds at 1M triples).
+    key = etag_for(
+        store.version, "service-description", media_type, endpoint, str(settings.allow_update)
     )
-    return negotiated(service_description.serialize(triples, media_type), media_type, head)
+    return negotiated(REPRESENTATIONS.get(store, key, build), media_type, head)
 
 
 async def update_response(request: Request, req: SparqlRequest, settings: Settings) -> Response:
