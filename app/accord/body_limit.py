@@ -1,8 +1,12 @@
-"""A cap on request bodies (``max_request_bytes``): 413 before the body is read.
+"""A cap on request bodies: 413 before the body is read.
 
-A ``Content-Length`` over the cap is answered at once, without reading a byte; a body
-without one (chunked) is counted as it arrives and refused as soon as it passes the
-cap, so no route ever holds more than the cap in memory.
+The cap is ``max_request_bytes``, and ``write_max_bytes`` for a request that carries
+the write token (writes enabled): the documented cap of a write, which the smaller
+general one used to override (a 2.2 MB Graph Store PUT got 413).  A client without the
+token never gets past the general cap.  A ``Content-Length`` over the cap is answered
+at once, without reading a byte; a body without one (chunked) is counted as it arrives
+and refused as soon as it passes the cap, so no route ever holds more than the cap in
+memory.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from accord.auth import authenticate
 from accord.errors import AccordError
 from accord.metrics import Metrics
+from accord.settings import Settings
 
 
 class RequestTooLarge(AccordError):
@@ -20,25 +26,40 @@ class RequestTooLarge(AccordError):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, limit: int, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics) -> None:
         self.app = app
-        self.limit = limit
+        self.settings = settings
         self.metrics = metrics
 
-    def _message(self, size: int | None) -> str:
+    def limit_for(self, headers: dict[bytes, bytes]) -> int:
+        """The cap of a request with these headers (see the module's docstring)."""
+        general = self.settings.max_request_bytes
+        authorization = headers.get(b"authorization")
+        if self.settings.allow_update and authorization is not None:
+            try:
+                authenticate(authorization.decode("latin-1"), self.settings)
+            except AccordError:
+                return general
+            return self.settings.write_max_bytes
+        return general
+
+    @staticmethod
+    def _message(size: int | None, limit: int) -> str:
         got = f"{size} bytes" if size is not None else "more"
-        return f"the request body has {got}; this server accepts at most {self.limit} bytes"
+        return f"the request body has {got}; this server accepts at most {limit} bytes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.limit <= 0:
+        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        limit = self.limit_for(headers) if scope["type"] == "http" else 0
+        if limit <= 0:
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
             from accord.routers.errors import error_response
 
             self.metrics.reject(RequestTooLarge.reason)
-            response = error_response(Request(scope), 413, self._message(int(length)))
+            response = error_response(Request(scope), 413, self._message(int(length), limit))
             response.headers["Connection"] = "close"
             await response(scope, receive, send)
             return
@@ -49,8 +70,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise RequestTooLarge(self._message(None))
+                if received > limit:
+                    raise RequestTooLarge(self._message(None, limit))
             return message
 
         await self.app(scope, receive if length is not None else counting_receive, send)

@@ -25,6 +25,6 @@ def install_hardening(app: FastAPI) -> None:
     if settings.access_log:
         configure_logging()
     # add_middleware puts each new one outside the previous ones.
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes, metrics=metrics)
+    app.add_middleware(BodyLimitMiddleware, settings=settings, metrics=metrics)
     app.add_middleware(RateLimitMiddleware, settings=settings, metrics=metrics)
     app.add_middleware(AccessLogMiddleware, metrics=metrics, log=settings.access_log)

@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 
 from accord.errors import BadRequest
 from accord.routers.graph_store import check_xml_entities
-from tests.writes.conftest import EX, MakeApp, count
+from tests.writes.conftest import AUTH, EX, MakeApp, count
 
 GRAPH = f"{EX}uploaded"
 RDF_XML_HEAD = (
@@ -207,3 +207,22 @@ def test_deeply_nested_json_ld_is_refused(client: TestClient) -> None:
     r = put(client, "application/ld+json", body)
     assert r.status_code == 400 and "deeper than" in r.text
     assert client.get("/graph-store", params={"graph": GRAPH}).status_code == 404
+
+
+def test_a_write_gets_the_write_cap_not_the_general_one(make_app: MakeApp) -> None:
+    """``write_max_bytes`` (here 3 MB) is the cap of a write; the general cap (1 MB by
+    default) applies to every request without the write token."""
+    app = make_app(write_max_bytes=3_000_000)
+    body = "".join(f'<{EX}s{i}> <{EX}p> "{"x" * 60}" .\n' for i in range(24_000))
+    assert 2_000_000 < len(body) < 3_000_000
+    writer, anonymous = TestClient(app, headers=AUTH), TestClient(app)
+    r = put(anonymous, "application/n-triples", body)
+    assert r.status_code == 413 and "at most 1000000 bytes" in r.text
+    wrong = TestClient(app, headers={"Authorization": "Bearer not-the-token-0123456789abcdef"})
+    assert put(wrong, "application/n-triples", body).status_code == 413
+    r = put(writer, "application/n-triples", body)
+    assert r.status_code in (201, 204), r.text
+    assert count(writer, f"GRAPH <{GRAPH}> {{ ?s ?p ?o }}") == 24_000
+    too_big = body + body
+    r = put(writer, "application/n-triples", too_big)
+    assert r.status_code == 413 and "at most 3000000 bytes" in r.text
