@@ -78,22 +78,35 @@ def check_query(
 def check_update(
     text: str, settings: Settings, graphs: Collection[str] | None, base_iri: str | None = None
 ) -> None:
-    """Refuse an update that is too big or too deep, LOADs anything, calls a SERVICE
-    that is not allowed, or names in USING / USING NAMED a graph outside ``graphs``.
-
-    Updates run in the server process, not in a sandboxed worker, so they are also
-    checked on rdflib's parse tree, which reads the text as a parser does."""
+    """Refuse an update that is too big or too deep, LOADs anything, calls a SERVICE,
+    or names in USING / USING NAMED a graph outside ``graphs``."""
     toks = _checked_tokens(text, settings)
-    for tok in toks:
-        if tok.is_keyword("LOAD"):
-            raise OutboundRefused(
-                "LOAD is refused: this server never fetches a document from the network or "
-                "the file system; send the data in the request (Graph Store Protocol) instead"
-            )
-    _check_service(toks, settings.service_allow, base_iri)
+    refuse_fetching_update(text, toks)
     if graphs is not None:
         _check_dataset(toks, "USING", graphs, base_iri)
-    _check_update_tree(text, settings.service_allow)
+
+
+#: Why LOAD is refused, wherever it is.
+LOAD_REFUSED = (
+    "LOAD is refused: this server never fetches a document from the network or the file "
+    "system; send the data in the request (Graph Store Protocol) instead"
+)
+
+
+def refuse_fetching_update(text: str, toks: list[Token] | None = None) -> None:
+    """The one policy for what an update may fetch: nothing.  LOAD and SERVICE are refused
+    (400): updates run in the server process, not in a sandboxed query worker, so even
+    an allow-listed SERVICE endpoint is not called from one.  Checked on the tokens and
+    on rdflib's parse tree, which reads the text as a parser does."""
+    for tok in scan(text) if toks is None else toks:
+        if tok.is_keyword("LOAD"):
+            raise OutboundRefused(LOAD_REFUSED)
+        if tok.is_keyword("SERVICE"):
+            raise OutboundRefused(
+                "SERVICE is refused in an update: updates run in the server process, which "
+                "sends no request to another endpoint (a query may call an allowed one)"
+            )
+    _check_update_tree(text, ())
 
 
 def scan(text: str) -> list[Token]:
@@ -257,7 +270,7 @@ def _check_update_tree(text: str, allow: Collection[str]) -> None:
         node = stack.pop()
         if isinstance(node, CompValue):
             if node.name == "Load":
-                raise OutboundRefused("LOAD is refused: this server never fetches a document")
+                raise OutboundRefused(LOAD_REFUSED)
             if node.name == "ServiceGraphPattern" and str(node.get("term")) not in allow:
                 raise OutboundRefused(
                     f"SERVICE {node.get('term')} is refused: this server sends no request to "

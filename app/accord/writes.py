@@ -39,6 +39,7 @@ from rdflib import Graph
 
 from accord.auth import InsecureSettings
 from accord.errors import AccordError, BadRequest, Forbidden, NotFound
+from accord.guard import refuse_fetching_update
 from accord.settings import Settings
 from accord.sparql_text import tokens
 from accord.store import Change, OxigraphStore, WritableStore
@@ -125,18 +126,6 @@ def next_version(before: str, change: Change) -> str:
 # --- SPARQL Update text ---------------------------------------------------------------
 
 
-def refuse_fetching(text: str) -> None:
-    """Refuse an update that would make the server fetch something (LOAD, SERVICE)."""
-    for tok in tokens(text):
-        if tok.is_keyword("LOAD"):
-            raise Forbidden(
-                "LOAD is refused: this server fetches nothing; upload the data with the "
-                "Graph Store Protocol (PUT or POST /graph-store) instead"
-            )
-        if tok.is_keyword("SERVICE"):
-            raise Forbidden("SERVICE is refused in updates: this server fetches nothing")
-
-
 def with_using(text: str, using: Iterable[str], using_named: Iterable[str]) -> str:
     """Apply the protocol's ``using-graph-uri``/``using-named-graph-uri`` by writing
     ``USING``/``USING NAMED`` before the WHERE of each DELETE/INSERT operation.
@@ -201,7 +190,7 @@ class Writer:
             entry |= {"using-graph-uri": using, "using-named-graph-uri": using_named}
 
         def plan() -> Change:
-            refuse_fetching(text)
+            refuse_fetching_update(text)
             return self.store.plan_update(with_using(text, using, using_named), base_iri=base_iri)
 
         return self._write(entry, who, plan)

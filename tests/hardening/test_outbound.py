@@ -228,3 +228,21 @@ def test_the_sandbox_leaves_descriptors_only_for_an_on_disk_stores_table_files()
     # many are left (free numbers below the highest open one may add a few), no more.
     opened = _descriptors_after_sandbox(8)
     assert 8 <= opened < 1000
+
+
+def test_an_update_never_calls_a_service_even_an_allowed_one(
+    client_for: Callable[..., TestClient], listener: Listener
+) -> None:
+    # Updates run in the server process: one policy, LOAD and SERVICE refused with 400.
+    token = "outbound-tests-0123456789-abcdefghijklmn"
+    client = client_for(service_allow=[listener.url], allow_update=True, write_token=token)
+    update = f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
+    response = client.post(
+        "/sparql",
+        content=update.encode(),
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {token}"},
+    )
+    settle()
+    assert response.status_code == 400
+    assert "SERVICE is refused in an update" in response.text
+    assert listener.received == []

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from accord.errors import Forbidden
+from accord.guard import OutboundRefused
 from accord.main import create_app
 from accord.settings import Settings
 from accord.writes import read_log, with_using
@@ -144,14 +144,16 @@ def test_load_and_service_are_refused(client: TestClient) -> None:
 
 
 def test_the_writer_itself_refuses_load_and_service(app: FastAPI) -> None:
-    """Behind the request checks (app.guard), the writer refuses them too."""
+    """Behind the request checks, the writer refuses them too, by the same policy
+    (accord.guard.refuse_fetching_update: 400, the same message)."""
     before = set(app.state.store.quads())
     for text in (
         "LOAD <http://127.0.0.1:9/x>",
         "INSERT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/s> { ?s ?p ?o } }",
     ):
-        with pytest.raises(Forbidden):
+        with pytest.raises(OutboundRefused) as refused:
             app.state.writer.update(text, who="test")
+        assert refused.value.status == 400
     assert set(app.state.store.quads()) == before
 
 
