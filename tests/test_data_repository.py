@@ -309,3 +309,18 @@ def test_shapes_pyshacl_cannot_use_exit_2_with_its_reason(tmp_path: Path) -> Non
     assert run.returncode == 2, run.stdout + run.stderr
     assert "the shapes cannot be used" in run.stderr and "shapesGraph" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_changed_validates_the_blank_nodes_of_the_changed_file(tmp_path: Path) -> None:
+    """A shape that targets a blank node (a condition written as ``[ a accord:Condition
+    ]``) runs on it when only that file changed (it did not: --changed exited 0)."""
+    assert accord("init", cwd=tmp_path).returncode == 0
+    (tmp_path / "data" / "condition.ttl").write_text(
+        PREFIXES + "id:example-commitment accord:hasCondition [ a accord:Condition ;\n"
+        '    rdfs:label "A condition with no type"@en ; prov:wasDerivedFrom id:example-source ] .\n'
+    )
+    whole = accord("validate", cwd=tmp_path)
+    changed = accord("validate", "--changed", "data/condition.ttl", cwd=tmp_path)
+    assert whole.returncode == changed.returncode == 1, changed.stdout
+    for run in (whole, changed):
+        assert "A condition has exactly one accord:conditionType" in run.stdout

@@ -352,15 +352,16 @@ def _own_targets_within_focus(original: Any) -> Any:
 Shape.focus_nodes = _own_targets_within_focus(Shape.focus_nodes)  # type: ignore[method-assign]
 
 
-def focus_of(data: LoadedFiles, changed: Collection[str]) -> set[URIRef]:
+def focus_of(data: LoadedFiles, changed: Collection[str]) -> set[Node]:
     """The nodes a change to the files ``changed`` (display names) can make invalid: the
     subjects of those files, and the nodes whose properties point at them (a ``sh:class``
-    on a referrer fails when its target changes type).  Blank nodes stand for the IRIs
-    that hold them."""
+    on a referrer fails when its target changes type), with the IRIs that hold their
+    blank nodes.  Blank nodes are focus nodes too: a shape may target them (a condition
+    written as ``[ a accord:Condition ]``)."""
     touched = {node for node, files in data.subject_in.items() if set(files) & set(changed)}
     graph = data.graph
     referrers = {s for node in touched for s in graph.subjects(None, node)}
-    return {n for n in with_holders(graph, touched | referrers) if isinstance(n, URIRef)}
+    return with_holders(graph, touched | referrers)
 
 
 def with_holders(graph: Graph, nodes: Iterable[Node]) -> set[Node]:
@@ -477,7 +478,7 @@ def validate(
     shapes = own_shapes.graph if standalone else load_shapes([SHAPES_DIR]).graph + own_shapes.graph
     ontology = load([*accords, *(ontology_paths or [])])
     if changed is not None:
-        focus: set[Node] | None = set(focus_of(data, [display(p) for p in changed]))
+        focus: set[Node] | None = focus_of(data, [display(p) for p in changed])
     else:
         focus = described(data) if context else None
     # In place: keep blank-node ids, so that results map back to files.
