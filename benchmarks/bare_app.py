@@ -21,7 +21,7 @@ import anyio.to_thread
 
 from accord.dataset import graph_files
 from accord.settings import Settings
-from accord.store import OxigraphStore
+from accord.stores.oxigraph import OxigraphStore
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

@@ -8,7 +8,7 @@ compacted) and opens a store read-only in N children made each way, side by side
 
 - ``fork``: forked from this process, as query workers were before (the zygote was a
   fork of the server);
-- ``exec``: forked from ``accord.zygote.Zygote`` for an on-disk store, a new interpreter.
+- ``exec``: forked from ``accord.query.zygote.Zygote`` for an on-disk store, a new interpreter.
 
 A child that has not answered ``ASK`` within ``--wait`` seconds counts as hung and is
 killed.  Usage: ``python benchmarks/fork_hazard.py --children 1500`` (about 5 minutes).
@@ -30,10 +30,10 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from accord.dataset import graph_files  # noqa: E402
+from accord.query.worker import QueryJob  # noqa: E402
+from accord.query.zygote import OnDisk, Zygote  # noqa: E402
 from accord.settings import bundled_paths  # noqa: E402
-from accord.store import OxigraphStore  # noqa: E402
-from accord.worker import QueryJob  # noqa: E402
-from accord.zygote import OnDisk, Zygote  # noqa: E402
+from accord.stores.oxigraph import OxigraphStore  # noqa: E402
 
 P = ox.NamedNode("http://example.org/p")
 ASK = "ASK { GRAPH ?g { ?s ?p ?o } }"

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from accord.dataset import graph_files
-from accord.store import OxigraphStore
+from accord.stores.oxigraph import OxigraphStore
 from benchmarks import REPO
 from benchmarks.servers import memory
 from benchmarks.workload import Workload

@@ -12,7 +12,7 @@ as ``MINUS``, which Oxigraph runs as an anti-join; each row is one violation.
 This script times (1) pySHACL with all shapes, as ``accord validate`` runs it, (2)
 pySHACL without the SHACL-SPARQL shapes plus (3) those shapes as whole-graph queries
 in Oxigraph, and checks that (1) and (2)+(3) find the same number of violations.  It
-is a measurement for app/accord/validation.py's owner, not a validator.
+is a measurement for app/accord/shacl/validation.py's owner, not a validator.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import pyshacl  # noqa: E402
 from rdflib import RDF, Graph, Literal, Namespace, URIRef  # noqa: E402
 from rdflib.term import Node  # noqa: E402
 
-from accord.validation import INFERENCE, ONTOLOGY_DIR, SHAPES_DIR, load  # noqa: E402
+from accord.shacl.validation import INFERENCE, ONTOLOGY_DIR, SHAPES_DIR, load  # noqa: E402
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)

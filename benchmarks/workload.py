@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from accord.catalogue import load_catalogue
 from accord.namespaces import PREFIXES
+from accord.query.catalogue import load_catalogue
 from benchmarks import REPO
 from benchmarks import generate as gen
 

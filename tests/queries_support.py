@@ -3,8 +3,8 @@
 from functools import cache
 from pathlib import Path
 
-from accord.catalogue import NamedQuery, load_catalogue
-from accord.store import OxigraphStore
+from accord.query.catalogue import NamedQuery, load_catalogue
+from accord.stores.oxigraph import OxigraphStore
 from tests import REPO
 
 QUERIES = REPO / "queries"

@@ -15,7 +15,7 @@ from rdflib.namespace import PROV, RDF
 from accord.dataset import graph_files
 from accord.namespaces import ACCORD, sparql_prologue
 from accord.settings import bundled_paths
-from accord.store import OxigraphStore
+from accord.stores.oxigraph import OxigraphStore
 from tests import REPO
 
 ARTICLE = REPO / "sources" / "paris-summit-2026-01-06.txt"

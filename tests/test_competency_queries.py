@@ -10,7 +10,7 @@ import pytest
 
 from accord.dataset import graph_files
 from accord.settings import bundled_paths
-from accord.store import OxigraphStore
+from accord.stores.oxigraph import OxigraphStore
 from tests.queries_support import ID, query_names, run_named, short
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from accord import __version__, resources, validation
+from accord import __version__, resources
+from accord.shacl import validation
 
 PREFIXES = (
     "@prefix accord: <https://w3id.org/accord/ontology#> .\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accord.errors import BadRequest, NotAcceptable
-from accord.negotiation import (
+from accord.query.negotiation import (
     FORMAT_NAMES,
     OFFERS,
     best_match,
@@ -13,7 +13,7 @@ from accord.negotiation import (
     content_type,
     parse_accept,
 )
-from accord.store import GRAPH_FORMATS, SOLUTION_FORMATS
+from accord.stores.oxigraph import GRAPH_FORMATS, SOLUTION_FORMATS
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -73,7 +73,7 @@ TABLE = [
 
 @pytest.mark.parametrize(("kind", "accept", "expected"), TABLE)
 def test_best_match_table(kind: str, accept: str | None, expected: str | None) -> None:
-    from accord.negotiation import ALIASES
+    from accord.query.negotiation import ALIASES
 
     assert best_match(accept, OFFERS[kind], ALIASES[kind]) == expected
 

@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
 from accord.namespaces import ACCORD, CONCEPT, PREFIXES
-from accord.report import short
+from accord.shacl.report import short
 from tests import REPO
 
 ONTOLOGY_FILES = sorted((REPO / "ontology").glob("*.ttl"))

@@ -1,11 +1,11 @@
-"""Reading SPARQL Protocol requests (app/accord/protocol.py), without a server."""
+"""Reading SPARQL Protocol requests (app/accord/query/protocol.py), without a server."""
 
 from __future__ import annotations
 
 import pytest
 
 from accord.errors import BadRequest, QuerySyntaxError, UnsupportedMediaType
-from accord.protocol import FORM, QUERY, UPDATE, SparqlRequest, check_update, parse_request
+from accord.query.protocol import FORM, QUERY, UPDATE, SparqlRequest, check_update, parse_request
 
 G1 = "http://example.org/g1"
 G2 = "http://example.org/g2"

@@ -1,4 +1,4 @@
-"""Representations built once per dataset version (accord.http_cache.Representations):
+"""Representations built once per dataset version (accord.http.cache.Representations):
 VoID, the service description and the pages count over the whole dataset, which takes
 seconds at a million triples; their answer changes only with the version."""
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from accord import service_description
-from accord.http_cache import Representations
+from accord.http.cache import Representations
+from accord.publish import service_description
 from accord.routers import void
 
 

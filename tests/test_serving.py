@@ -112,7 +112,7 @@ def test_settings_several_processes_cannot_share_are_refused(
 
 def test_server_processes_end_with_a_killed_supervisor(tmp_path: Path) -> None:
     # SIGKILL leaves uvicorn's supervisor no chance to stop its processes: they end
-    # because Linux signals them when their parent dies (accord.serving._end_with_parent),
+    # because Linux signals them when their parent dies (accord.http.serving._end_with_parent),
     # and their query workers follow their server.
     with serving(tmp_path / "store", workers=2) as (proc, port):
         servers = children(proc.pid, running="spawn_main")

@@ -1,4 +1,4 @@
-"""SHACL-SPARQL in Oxigraph (app/accord/sparql_constraints.py) finds exactly what pySHACL finds.
+"""SHACL-SPARQL in Oxigraph (app/accord/shacl/sparql_constraints.py) finds exactly what pySHACL finds.
 
 Every shape fixture is validated both ways, pure pySHACL and pySHACL plus the bulk
 constraints in Oxigraph, and the results must be the same, field by field.
@@ -14,8 +14,8 @@ from rdflib.namespace import SH
 from rdflib.term import BNode, Node
 
 from accord.namespaces import PREFIXES
-from accord.sparql_constraints import _as_minus, split
-from accord.validation import run_shacl
+from accord.shacl.sparql_constraints import _as_minus, split
+from accord.shacl.validation import run_shacl
 from tests.shapes.support import INVALID, VALID, ontology, shapes, with_base
 
 Row = tuple[str, ...]

@@ -11,7 +11,7 @@ import pytest
 
 from accord.dataset import GraphFile, dataset_version
 from accord.errors import DataLoadError
-from accord.store import OxigraphStore
+from accord.stores.oxigraph import OxigraphStore
 
 G1 = "https://w3id.org/accord/graph/test/one"
 G2 = "https://w3id.org/accord/graph/test/two"

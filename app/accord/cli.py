@@ -17,12 +17,12 @@ def _graph_arg(value: str) -> tuple[str, Path]:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from accord.auth import InsecureSettings
     from accord.dataset import DatasetError
     from accord.errors import DataLoadError
+    from accord.http.serving import ServingError, serve
     from accord.main import create_app
-    from accord.serving import ServingError, serve
     from accord.settings import get_settings
+    from accord.writes.auth import InsecureSettings
 
     settings = get_settings().model_copy(
         update={"paths": args.paths, "named_paths": dict(args.graph or [])}
@@ -41,13 +41,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from accord.load import load_command
+    from accord.stores.load import load_command
 
     return load_command(args.store, args.paths, dict(args.graph or []), sys.stdout, sys.stderr)
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from accord.validation import run_validate
+    from accord.shacl.validation import run_validate
 
     return run_validate(
         args.paths,
@@ -67,7 +67,7 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from accord.export import run_export
+    from accord.publish.export import run_export
 
     return run_export(
         args.paths, dict(args.graph or []), args.format, args.out, sys.stdout.buffer, sys.stderr
@@ -75,7 +75,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from accord.diff import run_diff
+    from accord.publish.diff import run_diff
 
     return run_diff(args.old, args.new, args.format, sys.stdout, sys.stderr)
 

@@ -6,11 +6,11 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from accord import __version__
-from accord.auth import check_write_settings
-from accord.catalogue import load_catalogue
 from accord.dataset import graph_files
-from accord.hardening import install_hardening
-from accord.middleware import DatasetVersionMiddleware
+from accord.http.errors import install_error_handlers
+from accord.http.hardening import install_hardening
+from accord.http.middleware import DatasetVersionMiddleware
+from accord.query.catalogue import load_catalogue
 from accord.routers import (
     browse,
     dumps,
@@ -23,10 +23,10 @@ from accord.routers import (
     void,
 )
 from accord.routers.api_docs import ASSETS, install_unique_ids
-from accord.routers.errors import install_error_handlers
 from accord.settings import Settings, bundled_paths, get_settings
-from accord.store import OxigraphStore, Store
-from accord.writes import build_writer
+from accord.stores.oxigraph import OxigraphStore, Store
+from accord.writes.auth import check_write_settings
+from accord.writes.writer import build_writer
 
 
 def build_store(settings: Settings) -> Store:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from accord.validation import CONFORMS, DOES_NOT_CONFORM, run_validate
+from accord.shacl.validation import CONFORMS, DOES_NOT_CONFORM, run_validate
 from benchmarks import generate
 
 

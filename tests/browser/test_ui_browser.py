@@ -18,8 +18,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from accord.catalogue import NamedQuery
 from accord.namespaces import PREFIXES
+from accord.query.catalogue import NamedQuery
 from tests import REPO
 from tests.browser.cdp import Page
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from accord.executor import Executor
 from accord.main import create_app
+from accord.query.executor import Executor
 from accord.settings import Settings
 from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 

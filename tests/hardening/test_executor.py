@@ -21,8 +21,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accord.errors import QueryTimeout
-from accord.executor import Executor, WorkersBusy
-from accord.worker import QueryJob
+from accord.query.executor import Executor, WorkersBusy
+from accord.query.worker import QueryJob
 from tests.conftest import Serve, gone, wait_until
 from tests.hardening.conftest import LONG, RUNAWAY, MakeApp
 
@@ -224,7 +224,7 @@ def test_an_on_disk_stores_zygote_is_a_new_interpreter_not_a_fork(
         client = TestClient(app)
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
     zygote = on_disk.state.executor._zygote
-    assert _cmdline(zygote.pid)[-3:-1] == ["-m", "accord.zygote"]
+    assert _cmdline(zygote.pid)[-3:-1] == ["-m", "accord.query.zygote"]
     workers = on_disk.state.executor.pids
     assert len(workers) == 4
     # An in-memory store is shared copy-on-write, so its zygote is a fork of the server.
@@ -269,7 +269,7 @@ def test_a_worker_hands_back_the_heap_of_a_large_answer(
     # 180,000 rows (a 48 MB answer). Workers are forked from this process, so they
     # inherit the patched threshold; off, the worker keeps the heap it built.
     if not trim:
-        monkeypatch.setattr("accord.worker.TRIM_BYTES", 10**12)
+        monkeypatch.setattr("accord.query.worker.TRIM_BYTES", 10**12)
     small, large = (" ".join(map(str, range(n))) for n in (30, 200))
     query = (
         f"SELECT * {{ VALUES ?a {{ {small} }} VALUES ?b {{ {small} }} VALUES ?c {{ {large} }} }}"

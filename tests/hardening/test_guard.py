@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from accord.executor import Executor
-from accord.guard import (
+from accord.query.executor import Executor
+from accord.query.guard import (
     OutboundRefused,
     QueryTooDeep,
     QueryTooLarge,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from fastapi.testclient import TestClient
 
-from accord.ratelimit import TokenBuckets, is_local
+from accord.http.ratelimit import TokenBuckets, is_local
 
 DIRECT = {"Content-Type": "application/sparql-query"}
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from accord.access_log import query_hash
-from accord.executor import Executor
+from accord.http.access_log import query_hash
+from accord.query.executor import Executor
 from tests.hardening.conftest import MakeApp
 
 

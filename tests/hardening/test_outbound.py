@@ -19,8 +19,8 @@ from pyld.jsonld import JsonLdError
 from accord.dataset import graph_files
 from accord.errors import DataLoadError
 from accord.jsonld import ContextRefused, to_nquads
-from accord.store import OxigraphStore
-from accord.worker import sandbox
+from accord.query.worker import sandbox
+from accord.stores.oxigraph import OxigraphStore
 from tests.hardening.conftest import Listener, MakeApp
 from tests.writes.conftest import AUTH, writable_settings
 

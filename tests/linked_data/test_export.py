@@ -15,9 +15,9 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 
 from accord.dataset import graph_files
-from accord.export import FORMATS, export, gzipped
+from accord.publish.export import FORMATS, export, gzipped
 from accord.settings import bundled_paths
-from accord.store import OxigraphStore
+from accord.stores.oxigraph import OxigraphStore
 from tests.linked_data.conftest import parse_rdf
 
 TRIPLE_FORMATS = ["ttl", "nt", "rdf", "jsonld"]

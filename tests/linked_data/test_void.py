@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from accord.export import FORMATS
+from accord.publish.export import FORMATS
 from tests.linked_data.conftest import parse_rdf
 
 VOID = Namespace("http://rdfs.org/ns/void#")

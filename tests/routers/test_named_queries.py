@@ -1,4 +1,4 @@
-"""Named queries: the catalogue loader (app/accord/catalogue.py) and /queries, /queries/{name}."""
+"""Named queries: the catalogue loader (app/accord/query/catalogue.py) and /queries, /queries/{name}."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from accord.catalogue import CatalogueError, load_catalogue, load_query
 from accord.errors import BadRequest
 from accord.namespaces import PREFIXES
+from accord.query.catalogue import CatalogueError, load_catalogue, load_query
 from tests import REPO
 from tests.conftest import FIXTURE_QUERIES
 

@@ -14,10 +14,10 @@ from rdflib.namespace import RDF
 
 from accord.dataset import graph_iri_for
 from accord.main import create_app
-from accord.negotiation import FORMAT_NAMES, OFFERS
-from accord.service_description import FORMAT_IRIS
+from accord.publish.service_description import FORMAT_IRIS
+from accord.query.negotiation import FORMAT_NAMES, OFFERS
 from accord.settings import Settings
-from accord.store import GRAPH_FORMATS
+from accord.stores.oxigraph import GRAPH_FORMATS
 from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 
 EX = "http://example.org/"

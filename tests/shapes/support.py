@@ -17,7 +17,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from accord.namespaces import PREFIXES
-from accord.report import short
+from accord.shacl.report import short
 from tests import REPO
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

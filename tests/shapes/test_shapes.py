@@ -11,9 +11,9 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-from accord import validation
 from accord.namespaces import ACCORD, CONCEPT, PREFIXES, SHAPE
-from accord.report import short
+from accord.shacl import validation
+from accord.shacl.report import short
 from tests import REPO
 from tests.shapes.support import (
     BASE,

@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from accord.dataset import GraphFile, graph_files
-from accord.load import publish
 from accord.settings import Settings, bundled_paths
-from accord.store import OxigraphStore, Store
+from accord.stores.load import publish
+from accord.stores.oxigraph import OxigraphStore, Store
 from accord.stores.remote import RemoteStore
 
 REMOTES = ["oxigraph-server", "virtuoso"]

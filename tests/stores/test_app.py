@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 from fastapi.testclient import TestClient
 
+from accord.http.middleware import VERSION_HEADER
 from accord.main import create_app
-from accord.middleware import VERSION_HEADER
 from accord.namespaces import sparql_prologue
 from accord.settings import Settings
 from tests.queries_support import query_names

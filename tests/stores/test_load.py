@@ -15,8 +15,8 @@ import pytest
 from accord import cli
 from accord.dataset import GraphFile, graph_files
 from accord.errors import DataLoadError, StoreError
-from accord.load import publish, published_release, staging_graph, triple_counts
 from accord.settings import get_settings
+from accord.stores.load import publish, published_release, staging_graph, triple_counts
 from accord.stores.remote import RemoteStore
 from tests.stores.conftest import Backend
 

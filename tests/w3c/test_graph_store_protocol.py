@@ -29,7 +29,7 @@ from rdflib.namespace import RDF
 
 from accord.main import create_app
 from accord.settings import Settings
-from accord.store import OxigraphStore
+from accord.stores.oxigraph import OxigraphStore
 from tests.conftest import running_server
 
 SUITE = Path(__file__).resolve().parent / "suites" / "sparql11" / "graph-store-protocol"

@@ -21,7 +21,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from accord.validation import CONFORMS, DOES_NOT_CONFORM, UNREADABLE, run_validate
+from accord.shacl.validation import CONFORMS, DOES_NOT_CONFORM, UNREADABLE, run_validate
 
 SUITE = Path(__file__).resolve().parent / "suites" / "shacl"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

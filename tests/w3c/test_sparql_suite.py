@@ -34,10 +34,10 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from accord.guard import check_query
 from accord.main import create_app
+from accord.query.guard import check_query
 from accord.settings import Settings
-from accord.store import OxigraphStore
+from accord.stores.oxigraph import OxigraphStore
 from tests.conftest import running_server
 
 SUITE = Path(__file__).resolve().parent / "suites" / "sparql11"

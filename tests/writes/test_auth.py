@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from accord.auth import InsecureSettings, check_write_settings, token_id, token_problem
 from accord.main import create_app
 from accord.settings import Settings
-from accord.writes import read_log
+from accord.writes.auth import InsecureSettings, check_write_settings, token_id, token_problem
+from accord.writes.writer import read_log
 from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 from tests.writes.conftest import AUTH, EX, TOKEN, UPDATE, MakeApp, count, update
 

@@ -13,8 +13,8 @@ import time
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from accord.store import OxigraphStore
-from accord.writes import read_log
+from accord.stores.oxigraph import OxigraphStore
+from accord.writes.writer import read_log
 from tests.conftest import FIXTURE_DATA, accord_process
 from tests.writes.conftest import EX, SHAPES, TOKEN
 

@@ -11,8 +11,8 @@ import pyoxigraph as ox
 import pytest
 
 from accord.dataset import GraphFile
-from accord.store import Change, OxigraphStore
-from accord.writes import WriteLog, read_log
+from accord.stores.oxigraph import Change, OxigraphStore
+from accord.writes.writer import WriteLog, read_log
 
 G = "http://example.org/g"
 EX = "http://example.org/"

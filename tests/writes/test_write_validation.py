@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from accord.write_validation import Guard
-from accord.writes import Writer
+from accord.writes.validation import Guard
+from accord.writes.writer import Writer
 from tests.writes.conftest import AUTH, EX, update
 
 

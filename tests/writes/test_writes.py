@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from accord.guard import OutboundRefused
 from accord.main import create_app
+from accord.query.guard import OutboundRefused
 from accord.settings import Settings
-from accord.writes import read_log, with_using
+from accord.writes.writer import read_log, with_using
 from tests.conftest import FIXTURE_DATA
 from tests.writes.conftest import (
     AUTH,
@@ -145,7 +145,7 @@ def test_load_and_service_are_refused(client: TestClient) -> None:
 
 def test_the_writer_itself_refuses_load_and_service(app: FastAPI) -> None:
     """Behind the request checks, the writer refuses them too, by the same policy
-    (accord.guard.refuse_fetching_update: 400, the same message)."""
+    (accord.query.guard.refuse_fetching_update: 400, the same message)."""
     before = set(app.state.store.quads())
     for text in (
         "LOAD <http://127.0.0.1:9/x>",

@@ -16,10 +16,10 @@ import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from accord import __version__
-from accord.describe import path_for_iri
-from accord.labels import lookup_labels
 from accord.namespaces import PREFIXES
-from accord.store import Store
+from accord.publish.describe import path_for_iri
+from accord.query.labels import lookup_labels
+from accord.stores.oxigraph import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

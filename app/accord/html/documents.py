@@ -11,15 +11,6 @@ from datetime import date
 
 import pyoxigraph as ox
 
-from accord.describe import (
-    RDF_TYPE,
-    Description,
-    describe,
-    graph_triples,
-    namespace_triples,
-    path_for_iri,
-    term_value,
-)
 from accord.html import Linker, curie, render
 from accord.html.network import network_svg
 from accord.html.ontology_doc import ontology_doc
@@ -33,7 +24,16 @@ from accord.html.pages import (
 from accord.html.sections import declaration_section, state_section
 from accord.html.view import resource_view
 from accord.jsonld import frames
-from accord.store import Store
+from accord.publish.describe import (
+    RDF_TYPE,
+    Description,
+    describe,
+    graph_triples,
+    namespace_triples,
+    path_for_iri,
+    term_value,
+)
+from accord.stores.oxigraph import Store
 
 ACCORD = "https://w3id.org/accord/ontology#"
 #: Names of the RDF representations, by extension, as the pages list them.
@@ -192,7 +192,7 @@ def namespace_page(store: Store, iri: str, base_iri: str, root: str) -> bytes:
 
 
 def _defined_by(store: Store, scheme: str, doc: str) -> bool:
-    from accord.describe import ask, ref
+    from accord.publish.describe import ask, ref
 
     return ask(
         store,

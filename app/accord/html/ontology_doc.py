@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from accord.describe import RDF_TYPE, term_value
 from accord.html import Linker
 from accord.html.view import Row, _by_subject, _first, rows_of
+from accord.publish.describe import RDF_TYPE, term_value
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"

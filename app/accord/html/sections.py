@@ -17,9 +17,9 @@ from datetime import date
 
 import pyoxigraph as ox
 
-from accord.describe import ref, select
 from accord.namespaces import sparql_prologue
-from accord.store import Store
+from accord.publish.describe import ref, select
+from accord.stores.oxigraph import Store
 
 ACCORD = "https://w3id.org/accord/ontology#"
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from accord.describe import RDF_TYPE, Description, term_value
 from accord.html import Linker, curie
+from accord.publish.describe import RDF_TYPE, Description, term_value
 
 ACCORD = "https://w3id.org/accord/ontology#"
 PROV = "http://www.w3.org/ns/prov#"

@@ -28,10 +28,10 @@ from typing import Any
 from pyld import jsonld
 from rdflib import URIRef
 
-from accord.describe import ask
 from accord.errors import BadRequest
 from accord.namespaces import DEFAULT_BASE
-from accord.store import Store
+from accord.publish.describe import ask
+from accord.stores.oxigraph import Store
 
 HERE = Path(__file__).resolve().parent
 CONTEXT_FILE = HERE / "context.jsonld"

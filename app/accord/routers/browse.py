@@ -12,13 +12,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from accord.deps import SettingsDep, StoreDep
-from accord.describe import ask, ref
 from accord.errors import NotFound
 from accord.html import HTML_HEADERS
 from accord.html.documents import browse_page, class_page, commitments_page
-from accord.http_cache import validated
+from accord.http.cache import validated
+from accord.http.deps import SettingsDep, StoreDep
 from accord.namespaces import PREFIXES
+from accord.publish.describe import ask, ref
 from accord.routers.resources import root_of
 
 router = APIRouter(tags=["browse"])

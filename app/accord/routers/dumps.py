@@ -1,6 +1,6 @@
 """Whole-dataset downloads: ``/dumps/accord.{ttl,nt,nq,trig,jsonld,rdf}`` and ``.gz``.
 
-The bytes are those of ``accord export --format EXT`` (see ``app/accord/export.py``): N-Quads
+The bytes are those of ``accord export --format EXT`` (see ``app/accord/publish/export.py``): N-Quads
 and TriG keep the named graphs, the other formats hold their union.  A dump is built
 once per dataset version and kept; its ETag is the version and the file name, so a
 client revalidates with a 304.  ``.gz`` files are served as ``application/gzip`` (a
@@ -14,12 +14,12 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from accord.deps import SettingsDep, StoreDep
 from accord.errors import NotFound
-from accord.export import FORMATS, export, gzipped
-from accord.http_cache import validated
-from accord.negotiation import content_type
-from accord.store import Store
+from accord.http.cache import validated
+from accord.http.deps import SettingsDep, StoreDep
+from accord.publish.export import FORMATS, export, gzipped
+from accord.query.negotiation import content_type
+from accord.stores.oxigraph import Store
 
 router = APIRouter(tags=["dumps"])
 NAME = "accord"

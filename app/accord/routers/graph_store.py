@@ -33,16 +33,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from accord.auth import Unauthorized, authenticate, check_not_cross_site, is_form_type
-from accord.deps import SettingsDep, StoreDep
 from accord.errors import AccordError, BadRequest, NotFound, UnsupportedMediaType
-from accord.negotiation import ALIASES, best_match, choose, content_type
-from accord.protocol import is_absolute_iri, split_content_type
-from accord.routers.errors import error_response
+from accord.http.deps import SettingsDep, StoreDep
+from accord.http.errors import error_response
+from accord.query.negotiation import ALIASES, best_match, choose, content_type
+from accord.query.protocol import is_absolute_iri, split_content_type
 from accord.settings import Settings
-from accord.store import GRAPH_FORMATS, OxigraphStore, WritableStore
-from accord.write_validation import ValidationFailed
-from accord.writes import Outcome, Writer
+from accord.stores.oxigraph import GRAPH_FORMATS, OxigraphStore, WritableStore
+from accord.writes.auth import Unauthorized, authenticate, check_not_cross_site, is_form_type
+from accord.writes.validation import ValidationFailed
+from accord.writes.writer import Outcome, Writer
 
 router = APIRouter(tags=["Graph Store"])
 

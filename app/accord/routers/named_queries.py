@@ -13,12 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from accord.catalogue import NamedQuery, load_catalogue
-from accord.deps import SettingsDep
 from accord.errors import BadRequest, NotFound
-from accord.executor import get_executor
-from accord.negotiation import choose
-from accord.protocol import parse_bool
+from accord.http.deps import SettingsDep
+from accord.query.catalogue import NamedQuery, load_catalogue
+from accord.query.executor import get_executor
+from accord.query.negotiation import choose
+from accord.query.protocol import parse_bool
 from accord.routers.sparql import (
     ERRORS,
     RESULT_TYPES,

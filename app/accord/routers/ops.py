@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import AccordError
-from accord.executor import get_executor
-from accord.metrics import CONTENT_TYPE
+from accord.http.metrics import CONTENT_TYPE
+from accord.query.executor import get_executor
 
 router = APIRouter(tags=["operations"])
 

@@ -29,8 +29,14 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from accord.deps import SettingsDep, StoreDep
-from accord.describe import (
+from accord.errors import BadRequest, NotAcceptable, NotFound
+from accord.html import HTML_HEADERS
+from accord.html.documents import graph_page, namespace_page, not_found_page, resource_page
+from accord.http.cache import validated
+from accord.http.deps import SettingsDep, StoreDep
+from accord.jsonld import context_document, frame_resource, get_frame
+from accord.namespaces import DEFAULT_BASE
+from accord.publish.describe import (
     Target,
     describe,
     graph_triples,
@@ -41,16 +47,10 @@ from accord.describe import (
     path_for_iri,
     resolve,
 )
-from accord.errors import BadRequest, NotAcceptable, NotFound
-from accord.export import dumps_json, serialize_triples
-from accord.html import HTML_HEADERS
-from accord.html.documents import graph_page, namespace_page, not_found_page, resource_page
-from accord.http_cache import validated
-from accord.jsonld import context_document, frame_resource, get_frame
-from accord.namespaces import DEFAULT_BASE
-from accord.negotiation import ALIASES, best_match, content_type
+from accord.publish.export import dumps_json, serialize_triples
+from accord.query.negotiation import ALIASES, best_match, content_type
 from accord.settings import Settings
-from accord.store import Store
+from accord.stores.oxigraph import Store
 
 router = APIRouter(tags=["linked data"])
 

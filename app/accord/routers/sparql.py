@@ -20,21 +20,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from accord import guard, service_description
-from accord.access_log import query_hash
-from accord.deps import SettingsDep, StoreDep
 from accord.errors import ClientGone, Forbidden
-from accord.executor import Executor, get_executor
-from accord.guard import check_query
-from accord.http_cache import REPRESENTATIONS, etag_for
-from accord.negotiation import OFFERS, choose, content_type
-from accord.protocol import FORM, QUERY, UPDATE, SparqlRequest, check_update, parse_request
+from accord.http.access_log import query_hash
+from accord.http.cache import REPRESENTATIONS, etag_for
+from accord.http.deps import SettingsDep, StoreDep
+from accord.publish import service_description
+from accord.query import guard
+from accord.query.executor import Executor, get_executor
+from accord.query.guard import check_query
+from accord.query.negotiation import OFFERS, choose, content_type
+from accord.query.protocol import FORM, QUERY, UPDATE, SparqlRequest, check_update, parse_request
+from accord.query.worker import Answer, QueryJob
 from accord.query_dataset import QueryDataset
 from accord.routers.graph_store import write_request
 from accord.settings import Settings
-from accord.store import Store
-from accord.worker import Answer, QueryJob
-from accord.writes import Writer
+from accord.stores.oxigraph import Store
+from accord.writes.writer import Writer
 
 #: Where the endpoint answers (GET, HEAD, POST).
 PATH = "/sparql"

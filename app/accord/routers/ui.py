@@ -21,14 +21,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import State
 
 from accord import __version__
-from accord.catalogue import NamedQuery
-from accord.deps import SettingsDep, StoreDep
 from accord.errors import AccordError
+from accord.http.deps import SettingsDep, StoreDep
 from accord.namespaces import PREFIXES
+from accord.query.catalogue import NamedQuery
 from accord.routers.named_queries import CatalogueDep
 from accord.settings import Settings
 from accord.sparql_text import declared_prefixes, tokens
-from accord.store import Store
+from accord.stores.oxigraph import Store
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 #: At most this many classes and properties are offered for autocompletion.

@@ -15,18 +15,18 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from accord.deps import SettingsDep, StoreDep
-from accord.describe import select
 from accord.errors import BadRequest, NotAcceptable
-from accord.export import serialize_triples
 from accord.html import HTML_HEADERS, Linker, render
 from accord.html.view import _by_subject, rows_of
-from accord.http_cache import validated
+from accord.http.cache import validated
+from accord.http.deps import SettingsDep, StoreDep
 from accord.namespaces import PREFIXES, sparql_prologue
-from accord.negotiation import ALIASES, best_match, content_type
+from accord.publish.describe import select
+from accord.publish.export import serialize_triples
+from accord.query.negotiation import ALIASES, best_match, content_type
 from accord.routers.resources import DOCUMENTS, root_of
 from accord.settings import Settings
-from accord.store import Store
+from accord.stores.oxigraph import Store
 
 router = APIRouter(tags=["dataset"])
 

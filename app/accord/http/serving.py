@@ -27,9 +27,9 @@ from fastapi import FastAPI
 
 from accord.dataset import graph_files
 from accord.main import create_app
+from accord.query.worker import LIBC
 from accord.settings import Settings, bundled_paths, get_settings
-from accord.store import OxigraphStore
-from accord.worker import LIBC
+from accord.stores.oxigraph import OxigraphStore
 
 
 class ServingError(ValueError):
@@ -66,7 +66,7 @@ def serve(settings: Settings, workers: int, host: str, port: int, log_level: str
     gc.collect()  # release the store (and its lock) before the workers open it
     os.environ.update(_environment(settings))
     uvicorn.run(
-        "accord.serving:worker_app",
+        "accord.http.serving:worker_app",
         factory=True,
         workers=workers,
         host=host,

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from accord.errors import BadRequest
 from accord.namespaces import PREFIXES
-from accord.store import Store
+from accord.stores.oxigraph import Store
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ def run_export(
     from accord.dataset import DatasetError, graph_files
     from accord.errors import DataLoadError
     from accord.settings import bundled_paths, get_settings
-    from accord.store import OxigraphStore
+    from accord.stores.oxigraph import OxigraphStore
 
     base = get_settings().base_iri
     try:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.status import HTTP_500_INTERNAL_SERVER_ERROR
 
 from accord.errors import AccordError
-from accord.negotiation import best_match
+from accord.query.negotiation import best_match
 
 logger = logging.getLogger("accord")
 

@@ -19,7 +19,7 @@ run in the server.  A lock one of them held at the fork stays held in the copy f
 ever, and a worker that then opened the store waited on it: a query that never
 answered (3 of 4,000 forks hung, measured with ``benchmarks/fork_hazard.py``; once in
 CI).  So for an on-disk store the zygote is a new interpreter (``python -m
-accord.zygote``), started by exec, that inherits no memory and no lock from the server.
+accord.query.zygote``), started by exec, that inherits no memory and no lock from the server.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from accord.dataset import GraphFile
-from accord.store import OxigraphStore, Store
-from accord.worker import sandbox, serve
+from accord.query.worker import sandbox, serve
+from accord.stores.oxigraph import OxigraphStore, Store
 
 #: How long the server waits for the zygote to answer (a guard, not a timing promise).
 REPLY_SECONDS = 10.0
@@ -138,15 +138,15 @@ class Zygote:
 def _exec_zygote(
     sock: socket.socket, server_pid: int, on_disk: OnDisk, limits: tuple[int, bool]
 ) -> subprocess.Popen[bytes]:
-    """Start ``python -m accord.zygote`` on ``sock`` (see the module's docstring)."""
-    root = str(Path(__file__).resolve().parent.parent)  # where ``accord`` is importable from
+    """Start ``python -m accord.query.zygote`` on ``sock`` (see the module's docstring)."""
+    root = str(Path(__file__).resolve().parents[2])  # where ``accord`` is importable from
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     config = json.dumps(
         {"fd": sock.fileno(), "server": server_pid, "limits": limits, "store": on_disk.to_json()}
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "accord.zygote", config], pass_fds=[sock.fileno()], env=env
+        [sys.executable, "-m", "accord.query.zygote", config], pass_fds=[sock.fileno()], env=env
     )
 
 

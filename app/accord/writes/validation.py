@@ -23,9 +23,9 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from accord.errors import AccordError
-from accord.report import Violation, format_json, format_text, format_turtle, violations
-from accord.store import Change, WritableStore, to_rdflib
-from accord.validation import validate_graph
+from accord.shacl.report import Violation, format_json, format_text, format_turtle, violations
+from accord.shacl.validation import validate_graph
+from accord.stores.oxigraph import Change, WritableStore, to_rdflib
 
 DEFAULT = "default"  # how reports name the store's own default graph
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from accord.settings import Settings
-from accord.store import Store
+from accord.stores.oxigraph import Store
 
 
 async def get_store(request: Request) -> Store:

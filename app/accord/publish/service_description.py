@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from accord.negotiation import OFFERS
-from accord.store import GRAPH_FORMATS, Store
+from accord.query.negotiation import OFFERS
+from accord.stores.oxigraph import GRAPH_FORMATS, Store
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord.metrics import Metrics
+from accord.http.metrics import Metrics
 
 logger = logging.getLogger("accord.access")
 

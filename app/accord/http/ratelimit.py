@@ -20,7 +20,7 @@ from collections.abc import Callable
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from accord.metrics import Metrics
+from accord.http.metrics import Metrics
 from accord.settings import Settings
 
 EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
@@ -99,7 +99,7 @@ class RateLimitMiddleware:
         if wait <= 0:
             await self.app(scope, receive, send)
             return
-        from accord.routers.errors import error_response
+        from accord.http.errors import error_response
 
         self.metrics.reject("rate_limit")
         retry = max(1, math.ceil(wait))

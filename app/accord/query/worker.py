@@ -25,10 +25,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from accord.errors import AccordError, QuerySyntaxError, StoreError
-from accord.labels import with_labels
-from accord.negotiation import choose
+from accord.query.labels import with_labels
+from accord.query.negotiation import choose
 from accord.query_dataset import UNION, QueryDataset
-from accord.store import OxigraphResult, QueryResult, ResultKind, Store
+from accord.stores.oxigraph import OxigraphResult, QueryResult, ResultKind, Store
 
 #: Stack of the thread that runs a query: deep but legal queries need more than 8 MiB.
 STACK_BYTES = 256 * 1024 * 1024
@@ -131,7 +131,7 @@ class SolutionList:
     kind: ResultKind = "solutions"
 
     def serialize(self, media_type: str) -> bytes:
-        from accord.store import SOLUTION_FORMATS
+        from accord.stores.oxigraph import SOLUTION_FORMATS
 
         doc = {
             "head": {"vars": self.variables},
@@ -301,5 +301,5 @@ def _libc() -> Any:
         return None
 
 
-#: The C library (``malloc_trim`` here, ``prctl`` in accord.serving), None if not found.
+#: The C library (``malloc_trim`` here, ``prctl`` in accord.http.serving), None if not found.
 LIBC = _libc()

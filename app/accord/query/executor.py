@@ -1,7 +1,7 @@
 """Bounded query execution: a pool of killable worker processes.
 
 A thread cannot stop a running pyoxigraph query, and a query can crash pyoxigraph
-(SIGSEGV).  So queries run in worker processes (forked from ``accord.zygote``, sharing the
+(SIGSEGV).  So queries run in worker processes (forked from ``accord.query.zygote``, sharing the
 loaded store copy-on-write, sandboxed by ``app.worker``), each answering one query at
 a time with the finished bytes.  On timeout the server kills the worker (SIGKILL: its
 CPU is free at once) and answers 503; a worker that dies answers 500 naming the
@@ -32,10 +32,10 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import AccordError, QueryTimeout
+from accord.query.worker import Answer, QueryJob, run_job
+from accord.query.zygote import OnDisk, Zygote, ZygoteError
 from accord.settings import Settings
-from accord.store import OxigraphStore, Store
-from accord.worker import Answer, QueryJob, run_job
-from accord.zygote import OnDisk, Zygote, ZygoteError
+from accord.stores.oxigraph import OxigraphStore, Store
 
 logger = logging.getLogger("accord")
 

@@ -9,7 +9,7 @@ every object of ``accord:hostedBy`` as an ``org:Organization`` from the property
 range, so the ``sh:class`` checks would pass whatever the data says (a test shows
 this), and it would cost time on every run.  ``advanced=True`` enables the
 SHACL-SPARQL constraints; those that can run once over the whole graph run in Oxigraph
-instead of once per focus node in pySHACL (app/accord/sparql_constraints.py), with the same
+instead of once per focus node in pySHACL (app/accord/shacl/sparql_constraints.py), with the same
 results.
 
 Accord's own ontology, shapes and reference entities (``data/reference/``: states and
@@ -48,10 +48,11 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 from rdflib.util import guess_format
 
-from accord import resources, sparql_constraints
+from accord import resources
 from accord.dataset import RDF_EXTENSIONS, DatasetError, rdf_files
 from accord.namespaces import ACCORD, CONCEPT, SHAPE
-from accord.report import (
+from accord.shacl import sparql_constraints
+from accord.shacl.report import (
     Violation,
     format_json,
     format_text,

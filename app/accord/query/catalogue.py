@@ -25,7 +25,7 @@ from rdflib import Literal, URIRef
 
 from accord.errors import AccordError, BadRequest
 from accord.namespaces import PREFIXES
-from accord.protocol import is_absolute_iri
+from accord.query.protocol import is_absolute_iri
 from accord.sparql_text import insert_values, variables, with_prefixes
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -14,10 +14,10 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord.auth import authenticate
 from accord.errors import AccordError
-from accord.metrics import Metrics
+from accord.http.metrics import Metrics
 from accord.settings import Settings
+from accord.writes.auth import authenticate
 
 
 class RequestTooLarge(AccordError):
@@ -56,7 +56,7 @@ class BodyLimitMiddleware:
             return
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            from accord.routers.errors import error_response
+            from accord.http.errors import error_response
 
             self.metrics.reject(RequestTooLarge.reason)
             response = error_response(Request(scope), 413, self._message(int(length), limit))

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from accord.access_log import AccessLogMiddleware, configure_logging
-from accord.body_limit import BodyLimitMiddleware
-from accord.executor import build_executor
-from accord.metrics import Metrics
-from accord.ratelimit import RateLimitMiddleware
+from accord.http.access_log import AccessLogMiddleware, configure_logging
+from accord.http.body_limit import BodyLimitMiddleware
+from accord.http.metrics import Metrics
+from accord.http.ratelimit import RateLimitMiddleware
+from accord.query.executor import build_executor
 from accord.settings import Settings
 
 

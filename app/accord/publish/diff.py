@@ -22,8 +22,8 @@ from typing import TextIO
 import pyoxigraph as ox
 
 from accord.dataset import RDF_EXTENSIONS, DatasetError, rdf_files
-from accord.export import union_triples
 from accord.namespaces import PREFIXES
+from accord.publish.export import union_triples
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 

@@ -37,14 +37,14 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from accord.auth import InsecureSettings
 from accord.errors import AccordError, BadRequest, Forbidden, NotFound
-from accord.guard import refuse_fetching_update
+from accord.query.guard import refuse_fetching_update
 from accord.settings import Settings
+from accord.shacl.validation import ONTOLOGY_DIR, SHAPES_DIR, load, load_shapes
 from accord.sparql_text import tokens
-from accord.store import Change, OxigraphStore, WritableStore
-from accord.validation import ONTOLOGY_DIR, SHAPES_DIR, load, load_shapes
-from accord.write_validation import DEFAULT, Guard
+from accord.stores.oxigraph import Change, OxigraphStore, WritableStore
+from accord.writes.auth import InsecureSettings
+from accord.writes.validation import DEFAULT, Guard
 
 logger = logging.getLogger("accord.writes")
 

@@ -105,7 +105,7 @@ class Change:
 
 class WritableStore(Store, Protocol):
     """A store Accord can write to: plan a change without touching the data, then
-    apply it in one transaction (see app/accord/writes.py)."""
+    apply it in one transaction (see app/accord/writes/writer.py)."""
 
     def has_graph(self, graph: str | None) -> bool: ...
 
@@ -388,7 +388,7 @@ class OxigraphStore:
     def quads(self) -> Iterator[ox.Quad]:
         return iter(self._store)
 
-    # --- writes (app/accord/writes.py validates and logs them) ---------------------------------
+    # --- writes (app/accord/writes/writer.py validates and logs them) ---------------------------------
 
     def has_graph(self, graph: str | None) -> bool:
         """Whether the named graph exists (perhaps empty); the default graph always does."""

@@ -1,0 +1,1 @@
+"""Linked-data publication: resource descriptions, exports and diffs, the service description."""
