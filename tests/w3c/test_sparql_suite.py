@@ -33,6 +33,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
+from rdflib.term import Node
 
 from accord.main import create_app
 from accord.query.guard import check_query
@@ -76,35 +77,40 @@ def _iri(path: Path) -> str:
     return BASE + path.relative_to(SUITE).as_posix()
 
 
-def _cases(manifest: Path) -> Iterator[Case]:
+def _entries(manifest: Path, kinds: dict[URIRef, str]) -> Iterator[tuple[Graph, Node, str, str]]:
+    """For each test of a type in ``kinds``, following ``mf:include``: the manifest's
+    graph, the test, its kind and its name (``folder/test``)."""
     graph = Graph().parse(manifest, format="turtle", publicID=_iri(manifest))
     for include in graph.objects(None, MF.include):
         for sub in Collection(graph, include):
-            yield from _cases(_path(sub))
+            yield from _entries(_path(sub), kinds)
+    for entries in graph.objects(None, MF.entries):
+        for test in Collection(graph, entries):
+            kind = kinds.get(graph.value(test, RDF.type))  # type: ignore[arg-type]
+            if kind is not None:
+                yield graph, test, kind, f"{manifest.parent.name}/{str(test).rsplit('#', 1)[-1]}"
+
+
+def _cases(manifest: Path) -> Iterator[Case]:
     kinds = {
         MF.QueryEvaluationTest: "eval",
         MF.PositiveSyntaxTest11: "good-syntax",
         MF.NegativeSyntaxTest11: "bad-syntax",
     }
-    for entries in graph.objects(None, MF.entries):
-        for test in Collection(graph, entries):
-            kind = kinds.get(graph.value(test, RDF.type))
-            if kind is None:
-                continue
-            name = f"{manifest.parent.name}/{str(test).rsplit('#', 1)[-1]}"
-            action = graph.value(test, MF.action)
-            if kind != "eval":
-                yield Case(name, kind, _path(action))
-                continue
-            result = graph.value(test, MF.result)
-            yield Case(
-                name,
-                kind,
-                _path(graph.value(action, QT.query)),
-                tuple(sorted(_path(d) for d in graph.objects(action, QT.data))),
-                tuple(sorted(_path(g) for g in graph.objects(action, QT.graphData))),
-                _path(result) if result is not None else None,
-            )
+    for graph, test, kind, name in _entries(manifest, kinds):
+        action = graph.value(test, MF.action)
+        if kind != "eval":
+            yield Case(name, kind, _path(action))
+            continue
+        result = graph.value(test, MF.result)
+        yield Case(
+            name,
+            kind,
+            _path(graph.value(action, QT.query)),
+            tuple(sorted(_path(d) for d in graph.objects(action, QT.data))),
+            tuple(sorted(_path(g) for g in graph.objects(action, QT.graphData))),
+            _path(result) if result is not None else None,
+        )
 
 
 CASES = sorted(_cases(SUITE / "manifest-sparql11-query.ttl"), key=lambda c: c.name)
@@ -397,37 +403,28 @@ RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 
 def _update_cases(manifest: Path) -> Iterator[UpdateCase]:
-    graph = Graph().parse(manifest, format="turtle", publicID=_iri(manifest))
-    for include in graph.objects(None, MF.include):
-        for sub in Collection(graph, include):
-            yield from _update_cases(_path(sub))
     kinds = {
         MF.UpdateEvaluationTest: "eval",
         MF.PositiveUpdateSyntaxTest11: "good-syntax",
         MF.NegativeUpdateSyntaxTest11: "bad-syntax",
         MF.NegativeSyntaxTest11: "bad-syntax",
     }
-    for entries in graph.objects(None, MF.entries):
-        for test in Collection(graph, entries):
-            kind = kinds.get(graph.value(test, RDF.type))
-            if kind is None:
-                continue
-            name = f"{manifest.parent.name}/{str(test).rsplit('#', 1)[-1]}"
-            action = graph.value(test, MF.action)
-            if kind != "eval":
-                yield UpdateCase(name, kind, _path(action))
-                continue
-            result = graph.value(test, MF.result)
-            before, after = graph.value(action, UT.data), graph.value(result, UT.data)
-            yield UpdateCase(
-                name,
-                kind,
-                _path(graph.value(action, UT.request)),
-                _path(before) if before is not None else None,
-                _graph_data(graph, action),
-                _path(after) if after is not None else None,
-                _graph_data(graph, result),
-            )
+    for graph, test, kind, name in _entries(manifest, kinds):
+        action = graph.value(test, MF.action)
+        if kind != "eval":
+            yield UpdateCase(name, kind, _path(action))
+            continue
+        result = graph.value(test, MF.result)
+        before, after = graph.value(action, UT.data), graph.value(result, UT.data)
+        yield UpdateCase(
+            name,
+            kind,
+            _path(graph.value(action, UT.request)),
+            _path(before) if before is not None else None,
+            _graph_data(graph, action),
+            _path(after) if after is not None else None,
+            _graph_data(graph, result),
+        )
 
 
 UPDATE_CASES = sorted(_update_cases(SUITE / "manifest-sparql11-update.ttl"), key=lambda c: c.name)
