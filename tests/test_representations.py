@@ -82,3 +82,36 @@ def test_void_and_the_service_description_are_computed_once(
     two = fixture_client.get("/sparql", headers=turtle)
     assert one.status_code == 200 and one.content == two.content
     assert counted["description"] == 1
+
+
+def test_pages_and_descriptions_run_their_sparql_on_the_query_workers() -> None:
+    """The server's own SPARQL goes through the executor, with the limits of a user's
+    query: with a row cap of 1, a page whose query gives more rows is refused (422),
+    never built in the server process outside the limits."""
+    from accord.main import create_app
+    from accord.settings import Settings
+    from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
+
+    app = create_app(Settings(paths=[FIXTURE_DATA], queries_dir=FIXTURE_QUERIES))
+    executor = app.state.executor
+    jobs: list[str] = []
+    run = executor.run
+
+    def counting(job):  # type: ignore[no-untyped-def]
+        jobs.append(job.text)
+        return run(job)
+
+    executor.run = counting
+    client = TestClient(app)
+    for path in ("/.well-known/void", "/browse", "/sparql"):
+        jobs.clear()
+        r = client.get(
+            path, headers={"Accept": "text/turtle" if path != "/browse" else "text/html"}
+        )
+        assert r.status_code == 200, (path, r.text)
+        assert jobs, f"{path} ran no query on the executor"
+    capped = create_app(
+        Settings(paths=[FIXTURE_DATA], queries_dir=FIXTURE_QUERIES, max_result_rows=1)
+    )
+    r = TestClient(capped).get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert r.status_code == 422 and "the most this server sends" in r.text

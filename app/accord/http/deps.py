@@ -1,4 +1,7 @@
-"""FastAPI dependencies: the store and the settings, built once at start-up.
+"""FastAPI dependencies: the store, the query service and the settings, built once at
+start-up.  Routes that show the dataset (pages, documents, VoID, the service
+description) take the query service (``ServiceDep``): their SPARQL runs on the query
+workers; routes that write take the store itself (``StoreDep``).
 
 They are ``async def`` although they never await: FastAPI runs a plain ``def``
 dependency in its thread pool, two thread hops per request for reading an attribute.
@@ -16,9 +19,14 @@ async def get_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
+async def get_query_service(request: Request) -> Store:
+    return request.app.state.query_service  # type: ignore[no-any-return]
+
+
 async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+ServiceDep = Annotated[Store, Depends(get_query_service)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -14,6 +14,7 @@ from accord.http.body_limit import BodyLimitMiddleware
 from accord.http.metrics import Metrics
 from accord.http.ratelimit import RateLimitMiddleware
 from accord.query.executor import build_executor
+from accord.query.service import QueryService
 from accord.settings import Settings
 
 
@@ -22,6 +23,7 @@ def install_hardening(app: FastAPI) -> None:
     metrics = Metrics()
     app.state.metrics = metrics
     app.state.executor = build_executor(app.state.store, settings)
+    app.state.query_service = QueryService(app.state.executor)
     if settings.access_log:
         configure_logging()
     # add_middleware puts each new one outside the previous ones.

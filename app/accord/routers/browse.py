@@ -16,7 +16,7 @@ from accord.errors import NotFound
 from accord.html import HTML_HEADERS
 from accord.html.documents import browse_page, class_page, commitments_page
 from accord.http.cache import validated
-from accord.http.deps import SettingsDep, StoreDep
+from accord.http.deps import ServiceDep, SettingsDep
 from accord.namespaces import PREFIXES
 from accord.publish.describe import ask, ref
 from accord.routers.resources import root_of
@@ -26,7 +26,7 @@ HTML = "text/html; charset=utf-8"
 
 
 @router.api_route("/browse", methods=["GET", "HEAD"], summary="Browse the graph by class")
-def browse(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def browse(request: Request, store: ServiceDep, settings: SettingsDep) -> Response:
     base, root = settings.base_iri, root_of(request)
     return validated(
         request,
@@ -39,7 +39,7 @@ def browse(request: Request, store: StoreDep, settings: SettingsDep) -> Response
 
 
 @router.api_route("/browse/{name}", methods=["GET", "HEAD"], summary="The instances of a class")
-def browse_class(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def browse_class(name: str, request: Request, store: ServiceDep, settings: SettingsDep) -> Response:
     prefix, sep, local = name.partition(":")
     if not sep or prefix not in PREFIXES:
         raise NotFound(
@@ -61,7 +61,7 @@ def browse_class(name: str, request: Request, store: StoreDep, settings: Setting
 
 
 @router.api_route("/commitments", methods=["GET", "HEAD"], summary="Commitments by condition")
-def commitments(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def commitments(request: Request, store: ServiceDep, settings: SettingsDep) -> Response:
     base, root = settings.base_iri, root_of(request)
     return validated(
         request,

@@ -33,7 +33,7 @@ from accord.errors import BadRequest, NotAcceptable, NotFound
 from accord.html import HTML_HEADERS
 from accord.html.documents import graph_page, namespace_page, not_found_page, resource_page
 from accord.http.cache import validated
-from accord.http.deps import SettingsDep, StoreDep
+from accord.http.deps import ServiceDep, SettingsDep
 from accord.jsonld import context_document, frame_resource, get_frame
 from accord.namespaces import DEFAULT_BASE
 from accord.publish.describe import (
@@ -203,30 +203,30 @@ _METHODS = ["GET", "HEAD"]
 
 
 @router.api_route("/id/{rest:path}", methods=_METHODS, include_in_schema=False)
-def instance(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def instance(rest: str, request: Request, store: ServiceDep, settings: SettingsDep) -> Response:
     return serve(request, store, settings, f"id/{rest}")
 
 
 @router.api_route("/concept/{rest:path}", methods=_METHODS, include_in_schema=False)
-def concept(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def concept(rest: str, request: Request, store: ServiceDep, settings: SettingsDep) -> Response:
     return serve(request, store, settings, f"concept/{rest}")
 
 
 @router.api_route("/graph/{rest:path}", methods=_METHODS, include_in_schema=False)
-def graph(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def graph(rest: str, request: Request, store: ServiceDep, settings: SettingsDep) -> Response:
     return serve(request, store, settings, f"graph/{rest}")
 
 
 def _namespace_routes(name: str) -> None:
-    def document(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    def document(request: Request, store: ServiceDep, settings: SettingsDep) -> Response:
         return serve(request, store, settings, name)
 
     def with_extension(
-        ext: str, request: Request, store: StoreDep, settings: SettingsDep
+        ext: str, request: Request, store: ServiceDep, settings: SettingsDep
     ) -> Response:
         return serve(request, store, settings, f"{name}.{ext}")
 
-    def below(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    def below(rest: str, request: Request, store: ServiceDep, settings: SettingsDep) -> Response:
         return serve(request, store, settings, f"{name}/{rest}")
 
     router.add_api_route(f"/{name}", document, methods=_METHODS, include_in_schema=False)
@@ -241,7 +241,7 @@ for _name in hash_namespaces(DEFAULT_BASE):
 
 
 @router.api_route("/context.jsonld", methods=_METHODS, include_in_schema=False)
-def context(request: Request, store: StoreDep) -> Response:
+def context(request: Request, store: ServiceDep) -> Response:
     """The published JSON-LD context (``{base}context.jsonld``), readable from any origin."""
     return validated(
         request,
@@ -254,7 +254,9 @@ def context(request: Request, store: StoreDep) -> Response:
 
 
 @router.api_route("/frames/{name}", methods=_METHODS, include_in_schema=False)
-def frame_document(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def frame_document(
+    name: str, request: Request, store: ServiceDep, settings: SettingsDep
+) -> Response:
     """A JSON-LD frame, as ``?frame={name}`` applies it."""
     try:
         spec = get_frame(name.removesuffix(".jsonld"))

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from accord.errors import ClientGone, Forbidden
 from accord.http.access_log import query_hash
 from accord.http.cache import REPRESENTATIONS, etag_for
-from accord.http.deps import SettingsDep, StoreDep
+from accord.http.deps import ServiceDep, SettingsDep
 from accord.publish import service_description
 from accord.query import guard
 from accord.query.executor import Executor, get_executor
@@ -130,7 +130,7 @@ LabelsParam = Annotated[
 @router.head(PATH, include_in_schema=False)
 async def sparql_get(
     request: Request,
-    store: StoreDep,
+    store: ServiceDep,
     settings: SettingsDep,
     query: QueryParam = None,
     default_graph_uri: DefaultGraphs = None,
@@ -187,7 +187,7 @@ async def sparql_get(
         },
     },
 )
-async def sparql_post(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+async def sparql_post(request: Request, store: ServiceDep, settings: SettingsDep) -> Response:
     """SPARQL 1.1 Protocol query via POST: a URL-encoded form (`query`, and the dataset
     parameters), or the query itself as `application/sparql-query` (UTF-8) with the
     dataset parameters in the URL. A SPARQL Update (`update`, or

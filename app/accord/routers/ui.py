@@ -22,7 +22,7 @@ from starlette.datastructures import State
 
 from accord import __version__
 from accord.errors import AccordError
-from accord.http.deps import SettingsDep, StoreDep
+from accord.http.deps import ServiceDep, SettingsDep
 from accord.namespaces import PREFIXES
 from accord.query.catalogue import NamedQuery
 from accord.routers.named_queries import CatalogueDep
@@ -41,7 +41,7 @@ _static = StaticFiles(directory=STATIC_DIR)
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def index(
-    request: Request, store: StoreDep, settings: SettingsDep, catalogue: CatalogueDep
+    request: Request, store: ServiceDep, settings: SettingsDep, catalogue: CatalogueDep
 ) -> HTMLResponse:
     """The query page: YASGUI with one tab per named query, the first one run on load."""
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")

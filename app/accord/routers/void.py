@@ -19,7 +19,7 @@ from accord.errors import BadRequest, NotAcceptable
 from accord.html import HTML_HEADERS, Linker, render
 from accord.html.view import _by_subject, rows_of
 from accord.http.cache import validated
-from accord.http.deps import SettingsDep, StoreDep
+from accord.http.deps import ServiceDep, SettingsDep
 from accord.namespaces import PREFIXES, sparql_prologue
 from accord.publish.describe import select
 from accord.publish.export import serialize_triples
@@ -161,7 +161,7 @@ OFFERS = [
     "/.well-known/void", methods=["GET", "HEAD"], summary="VoID description of the dataset"
 )
 def void(
-    request: Request, store: StoreDep, settings: SettingsDep, format: str | None = None
+    request: Request, store: ServiceDep, settings: SettingsDep, format: str | None = None
 ) -> Response:
     accept = request.headers.get("accept")
     if format:
