@@ -93,7 +93,7 @@ def test_pages_and_descriptions_run_their_sparql_on_the_query_workers() -> None:
     from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 
     app = create_app(Settings(paths=[FIXTURE_DATA], queries_dir=FIXTURE_QUERIES))
-    executor = app.state.executor
+    executor = app.state.services.executor
     jobs: list[str] = []
     run = executor.run
 

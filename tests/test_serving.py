@@ -54,9 +54,9 @@ def serving(
 
 
 def test_several_processes_serve_the_same_graph(tmp_path: Path) -> None:
-    expected = create_app(Settings(paths=[FIXTURE_DATA], query_workers=0)).state.store.select(
-        COUNT
-    )[0]["n"]
+    expected = create_app(
+        Settings(paths=[FIXTURE_DATA], query_workers=0)
+    ).state.services.store.select(COUNT)[0]["n"]
     with serving(tmp_path / "store", workers=2) as (proc, port):
         servers = children(proc.pid, running="spawn_main")  # uvicorn's server processes
         assert len(servers) == 2, f"two server processes under uvicorn's supervisor: {servers}"

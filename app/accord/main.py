@@ -10,7 +10,6 @@ from accord.dataset import graph_files
 from accord.http.errors import install_error_handlers
 from accord.http.hardening import install_hardening
 from accord.http.middleware import DatasetVersionMiddleware
-from accord.query.catalogue import load_catalogue
 from accord.routers import (
     browse,
     dumps,
@@ -23,10 +22,10 @@ from accord.routers import (
     void,
 )
 from accord.routers.api_docs import ASSETS, install_unique_ids
+from accord.services import build_services
 from accord.settings import Settings, bundled_paths, get_settings
 from accord.stores.oxigraph import OxigraphStore, Store
 from accord.writes.auth import check_write_settings
-from accord.writes.writer import build_writer
 
 
 def build_store(settings: Settings) -> Store:
@@ -51,13 +50,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         static_url=ASSETS,
         favicon_url="/static/favicon.svg",
     )
-    app.state.settings = settings
-    app.state.store = store or build_store(settings)
-    app.state.writer = build_writer(settings, app.state.store, app.state)  # None: read-only
-    app.state.catalogue = load_catalogue(settings.queries_dir)
+    services = build_services(settings, store or build_store(settings))
+    app.state.services = services  # the composition root (accord.services)
     app.add_middleware(DatasetVersionMiddleware)
     install_error_handlers(app)
-    install_hardening(app)  # executor, limits, access log, metrics
+    install_hardening(app, services)  # limits, access log, metrics
     app.include_router(ops.router)
     app.include_router(ui.router)
     app.include_router(sparql.router)

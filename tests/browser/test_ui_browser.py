@@ -48,7 +48,7 @@ RESULT_STATE = """(() => {
 
 
 def catalogue(app: FastAPI) -> list[NamedQuery]:
-    queries = list(app.state.catalogue.values())
+    queries = list(app.state.services.catalogue.values())
     assert queries, "the catalogue has no named query for the page to open"
     return queries
 
@@ -172,7 +172,7 @@ def test_autocompletion_is_local_and_knows_the_project(
     assert all(h.startswith("acc") for h in hints), hints
 
     # Properties come from the dataset, abbreviated with the query's prefix.
-    rows = bundled_app.state.store.select(
+    rows = bundled_app.state.services.store.select(
         "SELECT ?p WHERE { ?p a <http://www.w3.org/2002/07/owl#ObjectProperty> "
         f"FILTER STRSTARTS(STR(?p), {json.dumps(PREFIXES['accord'])}) }} ORDER BY ?p LIMIT 1"
     )

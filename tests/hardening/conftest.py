@@ -53,7 +53,7 @@ def make_app() -> Iterator[MakeApp]:
 
     yield make
     for app in made:
-        executor: Executor = app.state.executor
+        executor: Executor = app.state.services.executor
         executor.close()
 
 

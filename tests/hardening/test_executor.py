@@ -34,7 +34,7 @@ UNGUARDED = {"max_query_chars": 10**7, "max_query_depth": 10**7, "max_request_by
 
 def test_runaway_query_is_stopped_with_a_503_and_its_worker_killed(make_app: MakeApp) -> None:
     app = make_app(query_timeout=1.0, query_workers=2)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
     client = TestClient(app)
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
     before = executor.pids
@@ -60,7 +60,7 @@ def test_without_workers_the_same_query_is_not_stopped(make_app: MakeApp) -> Non
 
 def test_a_crashing_query_answers_500_and_the_server_goes_on(make_app: MakeApp) -> None:
     app = make_app(query_workers=1, **UNGUARDED)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
     client = TestClient(app)
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
     before = executor.pids
@@ -137,7 +137,7 @@ def test_answers_below_the_row_limit_are_whole_in_every_format(
 
 def test_all_workers_busy_answers_503_with_retry_after(make_app: MakeApp) -> None:
     app = make_app(query_workers=1, query_timeout=5.0, query_queue_timeout=0.2)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
     client = TestClient(app)
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
     runaway = threading.Thread(
@@ -154,11 +154,11 @@ def test_all_workers_busy_answers_503_with_retry_after(make_app: MakeApp) -> Non
 
 def test_refresh_lets_workers_see_committed_data(make_app: MakeApp) -> None:
     app = make_app(query_workers=1)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
     client = TestClient(app)
     ask = {"query": "ASK { <http://example.org/new> ?p ?o }"}
     assert "false" in client.get("/sparql", params=ask, headers={"Accept": JSON}).text
-    app.state.store._store.add(
+    app.state.services.store._store.add(
         ox.Quad(
             ox.NamedNode("http://example.org/new"),
             ox.NamedNode("http://example.org/p"),
@@ -177,7 +177,7 @@ def test_refresh_lets_workers_see_committed_data(make_app: MakeApp) -> None:
 
 def test_close_ends_every_worker(make_app: MakeApp) -> None:
     app = make_app(query_workers=2)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
     assert TestClient(app).get("/sparql", params={"query": "ASK {}"}).status_code == 200
     pids = executor.pids
     assert len(pids) == 2
@@ -204,7 +204,7 @@ def test_on_disk_store_workers_reopen_it_and_see_committed_writes(
     )
     assert written.status_code == 200, written.text
     assert "true" in client.get("/sparql", params=ask, headers={"Accept": JSON}).text
-    assert len(app.state.executor.pids) == 4
+    assert len(app.state.services.executor.pids) == 4
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -223,13 +223,13 @@ def test_an_on_disk_stores_zygote_is_a_new_interpreter_not_a_fork(
     for app in (on_disk, in_memory):
         client = TestClient(app)
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
-    zygote = on_disk.state.executor._zygote
+    zygote = on_disk.state.services.executor._zygote
     assert _cmdline(zygote.pid)[-3:-1] == ["-m", "accord.query.zygote"]
-    workers = on_disk.state.executor.pids
+    workers = on_disk.state.services.executor.pids
     assert len(workers) == 4
     # An in-memory store is shared copy-on-write, so its zygote is a fork of the server.
-    assert _cmdline(in_memory.state.executor._zygote.pid) == _cmdline(os.getpid())
-    on_disk.state.executor.close()
+    assert _cmdline(in_memory.state.services.executor._zygote.pid) == _cmdline(os.getpid())
+    on_disk.state.services.executor.close()
     assert wait_until(lambda: all(gone(p) for p in [zygote.pid, *workers]), 5.0)
 
 
@@ -277,7 +277,7 @@ def test_a_worker_hands_back_the_heap_of_a_large_answer(
     app = make_app(query_workers=1, max_result_rows=10**6)
     client = TestClient(app)
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
-    (pid,) = app.state.executor.pids
+    (pid,) = app.state.services.executor.pids
     before = _anon_mb(pid)
     answer = client.get("/sparql", params={"query": query}, headers={"Accept": JSON})
     assert answer.status_code == 200 and len(answer.json()["results"]["bindings"]) == 180_000
@@ -292,21 +292,21 @@ def test_a_worker_that_keeps_too_much_memory_is_replaced(make_app: MakeApp, keep
     app = make_app(query_workers=1, query_worker_keep_mb=keep_mb, max_result_rows=10**6)
     client = TestClient(app)
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
-    (first,) = app.state.executor.pids
+    (first,) = app.state.services.executor.pids
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
-    assert app.state.executor.pids == {first}
+    assert app.state.services.executor.pids == {first}
     values = " ".join(map(str, range(200)))
     heavy = f"SELECT * {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} }}"  # 1.6 MB
     assert client.get("/sparql", params={"query": heavy}).status_code == 200
-    (now,) = app.state.executor.pids
+    (now,) = app.state.services.executor.pids
     assert (now != first) if keep_mb else (now == first)
-    assert app.state.executor.replaced_for_memory == (1 if keep_mb else 0)
+    assert app.state.services.executor.replaced_for_memory == (1 if keep_mb else 0)
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
 
 
 def test_requests_beyond_the_pool_wait_their_turn_on_the_event_loop(make_app: MakeApp) -> None:
     app = make_app(query_workers=1, query_queue_timeout=30.0)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
 
     async def main() -> list[bytes]:
         jobs = [QueryJob(f"SELECT ({n} AS ?n) {{}}", fmt="csv") for n in range(6)]
@@ -320,7 +320,7 @@ def test_requests_beyond_the_pool_wait_their_turn_on_the_event_loop(make_app: Ma
 
 def test_a_waiting_request_gets_503_when_no_worker_frees_in_time(make_app: MakeApp) -> None:
     app = make_app(query_workers=1, query_timeout=5.0, query_queue_timeout=0.3)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
 
     async def main() -> BaseException | None:
         runaway = asyncio.ensure_future(executor.run_async(QueryJob(RUNAWAY, fmt="json")))
@@ -342,7 +342,7 @@ def test_a_request_given_up_stops_its_query(make_app: MakeApp) -> None:
     """The client went away (the request's task is cancelled): its worker is killed, so
     a runaway query does not run on to its timeout, and a fresh worker takes its place."""
     app = make_app(query_workers=1, query_timeout=60.0)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
 
     async def main() -> tuple[set[int], bytes]:
         await executor.run_async(QueryJob("ASK {}", fmt="json"))
@@ -363,7 +363,7 @@ def test_a_request_given_up_stops_its_query(make_app: MakeApp) -> None:
 
 def test_the_event_loop_path_stops_a_runaway_at_its_timeout(make_app: MakeApp) -> None:
     app = make_app(query_workers=1, query_timeout=0.5)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
 
     async def main() -> tuple[set[int], BaseException | None]:
         await executor.run_async(QueryJob("ASK {}", fmt="json"))
@@ -386,7 +386,7 @@ def test_a_large_answer_arrives_whole_under_uvloop(make_app: MakeApp) -> None:
     import uvloop
 
     app = make_app(query_workers=1)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
     values = " ".join(str(n) for n in range(100))
     job = QueryJob(f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} }}")
 
@@ -403,7 +403,7 @@ def test_a_client_that_goes_away_has_its_query_stopped(make_app: MakeApp, serve:
     worker running it is killed long before the query's timeout (60 s here), and the
     refusal is counted as ``client_gone``."""
     app = make_app(query_workers=1, query_timeout=60.0)
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
     with serve(app) as base:
         port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port)) as warm:  # starts the pool
@@ -422,5 +422,5 @@ def test_a_client_that_goes_away_has_its_query_stopped(make_app: MakeApp, serve:
         # The connection is closed: the worker is replaced and its process ends.
         assert wait_until(lambda: executor.pids.isdisjoint(before), 10.0)
         assert wait_until(lambda: gone(next(iter(before))), 10.0)
-        assert wait_until(lambda: app.state.metrics.rejections["client_gone"] == 1, 10.0)
+        assert wait_until(lambda: app.state.services.metrics.rejections["client_gone"] == 1, 10.0)
         assert executor.counts() == {"busy": 0, "idle": 1}

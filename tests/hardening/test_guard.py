@@ -57,7 +57,7 @@ def test_deep_query_is_a_fast_400_and_no_worker_is_harmed(
     client_for: Callable[..., TestClient],
 ) -> None:
     client = client_for()
-    executor: Executor = client.app.state.executor  # type: ignore[attr-defined]
+    executor: Executor = client.app.state.services.executor  # type: ignore[attr-defined]
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
     before = executor.pids
     started = time.monotonic()

@@ -21,7 +21,7 @@ def test_simple_queries_are_answered_while_runaways_run(make_app: MakeApp, serve
             measure(base, clients=10, requests=10, seconds=60, runaways=2, warmup=1.5)
         )
         # The runaway queries did run (and were stopped): two timeouts are counted.
-        stopped = wait_until(lambda: app.state.metrics.rejections["timeout"] >= 2, 30.0)
+        stopped = wait_until(lambda: app.state.services.metrics.rejections["timeout"] >= 2, 30.0)
     assert result.simple.statuses == {200: 100}
     assert set(result.health.statuses) == {200}
     assert set(result.runaway.statuses) <= {503}, "a runaway query never gets a 200"

@@ -35,7 +35,7 @@ def access_lines() -> Iterator[list[dict[str, object]]]:
 
 def test_health_does_not_touch_the_store(make_app: MakeApp) -> None:
     app = make_app()
-    executor: Executor = app.state.executor
+    executor: Executor = app.state.services.executor
     response = TestClient(app).get("/health")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert executor.pids == set(), "no worker was started to answer /health"
@@ -45,15 +45,15 @@ def test_ready_asks_a_worker(make_app: MakeApp) -> None:
     app = make_app(query_workers=1)
     response = TestClient(app).get("/ready")
     assert response.status_code == 200 and response.json() == {"status": "ready"}
-    assert len(app.state.executor.pids) == 1
+    assert len(app.state.services.executor.pids) == 1
 
 
 def test_ready_is_503_when_no_worker_answers(make_app: MakeApp) -> None:
     app = make_app(query_workers=1, query_queue_timeout=0.2)
     client = TestClient(app)
-    app.state.executor.close()
-    app.state.executor.size = 1
-    app.state.executor._start = lambda: None  # the pool cannot start again
+    app.state.services.executor.close()
+    app.state.services.executor.size = 1
+    app.state.services.executor._start = lambda: None  # the pool cannot start again
     response = client.get("/ready")
     assert response.status_code == 503
     assert response.json()["status"] == "not ready"

@@ -54,7 +54,7 @@ def test_validators_and_304(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 200
     etag, modified = r.headers["etag"], r.headers["last-modified"]
-    assert etag.startswith('"') and client.app.state.store.version in etag  # type: ignore[attr-defined]
+    assert etag.startswith('"') and client.app.state.services.store.version in etag  # type: ignore[attr-defined]
 
     again = client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304
@@ -130,6 +130,6 @@ def test_bad_parameters_are_400_naming_the_problem(
 
 
 def test_every_response_names_the_dataset_version(client: TestClient) -> None:
-    version = client.app.state.store.version  # type: ignore[attr-defined]
+    version = client.app.state.services.store.version  # type: ignore[attr-defined]
     for path in ("/id/FR.ttl", "/dumps/accord.ttl", "/browse"):
         assert client.get(path).headers["x-accord-dataset-version"] == version

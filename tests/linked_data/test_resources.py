@@ -148,4 +148,4 @@ def test_graph_document_holds_exactly_the_graph(client: TestClient, bundled_app)
         client.get("/graph/data/reference/states-and-organisations.nt").content,
         "application/n-triples",
     )
-    assert len(g) == bundled_app.state.store.graph_sizes()[iri]
+    assert len(g) == bundled_app.state.services.store.graph_sizes()[iri]

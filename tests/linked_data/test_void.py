@@ -25,7 +25,7 @@ def void(client: TestClient) -> Graph:
 
 
 def test_void_names_the_version_and_the_license(void: Graph, client: TestClient) -> None:
-    store = client.app.state.store  # type: ignore[attr-defined]
+    store = client.app.state.services.store  # type: ignore[attr-defined]
     assert (DATASET, OWL.versionInfo, Literal(store.version)) in void
     assert (
         DATASET,
@@ -35,7 +35,7 @@ def test_void_names_the_version_and_the_license(void: Graph, client: TestClient)
 
 
 def test_void_counts_every_named_graph(void: Graph, client: TestClient) -> None:
-    sizes = client.app.state.store.graph_sizes()  # type: ignore[attr-defined]
+    sizes = client.app.state.services.store.graph_sizes()  # type: ignore[attr-defined]
     subsets = set(void.objects(DATASET, VOID.subset))
     assert {str(s) for s in subsets} == set(sizes)
     for graph, size in sizes.items():
@@ -71,7 +71,7 @@ def test_void_lists_endpoint_dumps_vocabularies_and_examples(
 
 def test_void_class_partition_counts_states(void: Graph, client: TestClient) -> None:
     state = URIRef("https://w3id.org/accord/ontology#State")
-    store = client.app.state.store  # type: ignore[attr-defined]
+    store = client.app.state.services.store  # type: ignore[attr-defined]
     expected = int(
         store.select(
             "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a <https://w3id.org/accord/ontology#State> }"

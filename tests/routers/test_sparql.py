@@ -439,8 +439,8 @@ def test_every_response_names_the_dataset_version(
     kwargs: dict,  # type: ignore[no-untyped-def, type-arg]
 ) -> None:
     r = fixture_client.request(method, path, **kwargs)
-    assert r.headers["x-accord-dataset-version"] == fixture_app.state.store.version
-    assert len(fixture_app.state.store.version) == 16
+    assert r.headers["x-accord-dataset-version"] == fixture_app.state.services.store.version
+    assert len(fixture_app.state.services.store.version) == 16
 
 
 def test_openapi_describes_the_endpoint(fixture_client: TestClient) -> None:

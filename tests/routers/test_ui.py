@@ -106,7 +106,7 @@ def test_served_page_and_assets_name_no_cdn(client: TestClient) -> None:
 
 def test_page_opens_on_the_catalogue(fixture_client: TestClient, fixture_app: FastAPI) -> None:
     config = page_config(fixture_client)
-    catalogue = list(fixture_app.state.catalogue.values())
+    catalogue = list(fixture_app.state.services.catalogue.values())
     queries = config["queries"]
     assert isinstance(queries, list)
     assert [q["name"] for q in queries] == [q.name for q in catalogue]
@@ -125,14 +125,14 @@ def test_every_bundled_named_query_parses_as_its_tab_shows_it(
     queries = config["queries"]
     assert isinstance(queries, list) and queries
     for q in queries:
-        bundled_app.state.store.query(q["query"])  # raises QuerySyntaxError if broken
+        bundled_app.state.services.store.query(q["query"])  # raises QuerySyntaxError if broken
 
 
 def test_page_offers_the_dataset_classes_and_properties(
     client: TestClient, bundled_app: FastAPI
 ) -> None:
     config = page_config(client)
-    store = bundled_app.state.store
+    store = bundled_app.state.services.store
     declared = store.select(
         "SELECT ?c WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> FILTER isIRI(?c) } LIMIT 1"
     )

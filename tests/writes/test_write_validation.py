@@ -20,7 +20,7 @@ def rebuilt(guard: Guard) -> set[object]:
 
 
 def writer(app: FastAPI) -> Writer:
-    return app.state.writer  # type: ignore[no-any-return]
+    return app.state.services.writer  # type: ignore[no-any-return]
 
 
 def test_the_data_graph_follows_every_kind_of_write(app: FastAPI) -> None:

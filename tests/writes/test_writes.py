@@ -97,7 +97,7 @@ def test_using_graph_uri_sets_the_dataset_of_where(client: TestClient) -> None:
 
 
 def test_executor_is_refreshed_after_each_committed_write(app: FastAPI) -> None:
-    real = app.state.executor
+    real = app.state.services.executor
 
     class Executor:
         refreshed = 0
@@ -108,7 +108,7 @@ def test_executor_is_refreshed_after_each_committed_write(app: FastAPI) -> None:
         def graphs(self) -> frozenset[str]:
             return real.graphs()
 
-    app.state.executor = executor = Executor()
+    app.state.services.executor = executor = Executor()
     client = TestClient(app, headers=AUTH)
     update(client, EMPLOYEE_OK)
     assert executor.refreshed == 1
@@ -146,15 +146,15 @@ def test_load_and_service_are_refused(client: TestClient) -> None:
 def test_the_writer_itself_refuses_load_and_service(app: FastAPI) -> None:
     """Behind the request checks, the writer refuses them too, by the same policy
     (accord.query.guard.refuse_fetching_update: 400, the same message)."""
-    before = set(app.state.store.quads())
+    before = set(app.state.services.store.quads())
     for text in (
         "LOAD <http://127.0.0.1:9/x>",
         "INSERT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/s> { ?s ?p ?o } }",
     ):
         with pytest.raises(OutboundRefused) as refused:
-            app.state.writer.update(text, who="test")
+            app.state.services.writer.update(text, who="test")
         assert refused.value.status == 400
-    assert set(app.state.store.quads()) == before
+    assert set(app.state.services.store.quads()) == before
 
 
 # --- validation -------------------------------------------------------------------------
@@ -220,7 +220,9 @@ def test_the_shapes_and_ontology_graphs_cannot_be_written(make_app: MakeApp) -> 
     n = count(client)
     r = update(client, "DROP ALL")
     assert r.status_code == 403 and "shapes" in r.text
-    shapes_graph = next(gf.graph for gf in client.app.state.store.files if gf.path == SHAPES)
+    shapes_graph = next(
+        gf.graph for gf in client.app.state.services.store.files if gf.path == SHAPES
+    )
     r = client.put(
         "/graph-store",
         params={"graph": shapes_graph},

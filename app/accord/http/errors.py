@@ -46,7 +46,8 @@ async def _accord_error(request: Request, exc: Exception) -> Response:
     reason = getattr(exc, "reason", None)  # set on expected refusals (timeout, busy...)
     if status >= 500 and not reason:
         logger.error("%s on %s %s", exc, request.method, request.url.path, exc_info=exc)
-    metrics = getattr(request.app.state, "metrics", None)
+    services = getattr(request.app.state, "services", None)
+    metrics = getattr(services, "metrics", None)
     if reason and metrics is not None:
         metrics.reject(reason)  # refusals by reason, for /metrics
     response = error_response(request, status, str(exc))

@@ -1,6 +1,6 @@
 """Prometheus metrics, by hand, in the text exposition format 0.0.4.
 
-One ``Metrics`` object per application (``app.state.metrics``), fed by the access-log
+One ``Metrics`` object per application (``Services.metrics``), fed by the access-log
 middleware (every request), the error handlers (every refusal, by reason) and read
 from the executor (workers busy and idle) when ``/metrics`` is scraped.
 """

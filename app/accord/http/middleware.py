@@ -25,7 +25,8 @@ class DatasetVersionMiddleware:
 
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
-                store = getattr(scope["app"].state, "store", None)
+                services = getattr(scope["app"].state, "services", None)
+                store = getattr(services, "store", None)
                 if store is not None:
                     MutableHeaders(scope=message).append(VERSION_HEADER, store.version)
             await send(message)

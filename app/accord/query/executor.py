@@ -392,4 +392,4 @@ def build_executor(store: Store, settings: Settings) -> Executor:
 
 
 def get_executor(request: Request) -> Executor:
-    return request.app.state.executor  # type: ignore[no-any-return]
+    return request.app.state.services.executor  # type: ignore[no-any-return]

@@ -34,7 +34,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import AccordError, BadRequest, NotFound, UnsupportedMediaType
-from accord.http.deps import SettingsDep, StoreDep
+from accord.http.deps import SettingsDep, StoreDep, services_of
 from accord.http.errors import error_response
 from accord.query.negotiation import ALIASES, best_match, choose, content_type
 from accord.query.protocol import is_absolute_iri, split_content_type
@@ -93,7 +93,7 @@ async def write_request(
             )
         if prepare is not None:
             await prepare()
-        writer: Writer = request.app.state.writer
+        writer: Writer = services_of(request).writer  # type: ignore[assignment]
         return await run_in_threadpool(work, writer, who)
     except Unauthorized as exc:
         response = error_response(request, exc.status, str(exc))

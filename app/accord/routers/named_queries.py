@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from accord.errors import BadRequest, NotFound
-from accord.http.deps import SettingsDep
-from accord.query.catalogue import NamedQuery, load_catalogue
+from accord.http.deps import SettingsDep, services_of
+from accord.query.catalogue import NamedQuery
 from accord.query.executor import get_executor
 from accord.query.negotiation import choose
 from accord.query.protocol import parse_bool
@@ -34,11 +34,8 @@ Catalogue = dict[str, NamedQuery]
 
 
 def get_catalogue(request: Request) -> Catalogue:
-    """The catalogue loaded at start-up (loaded now if the app was built without one)."""
-    state = request.app.state
-    if getattr(state, "catalogue", None) is None:
-        state.catalogue = load_catalogue(state.settings.queries_dir)
-    return state.catalogue  # type: ignore[no-any-return]
+    """The catalogue loaded at start-up."""
+    return services_of(request).catalogue
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import AccordError
+from accord.http.deps import services_of
 from accord.http.metrics import CONTENT_TYPE
 from accord.query.executor import get_executor
 
@@ -55,5 +56,5 @@ async def ready(request: Request) -> JSONResponse:
 )
 async def metrics(request: Request) -> Response:
     executor = get_executor(request)
-    body = request.app.state.metrics.render({"accord_query_workers": executor.counts()})
+    body = services_of(request).metrics.render({"accord_query_workers": executor.counts()})
     return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})

@@ -13,16 +13,16 @@ import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import State
 
 from accord import __version__
 from accord.errors import AccordError
-from accord.http.deps import ServiceDep, SettingsDep
+from accord.http.deps import ServiceDep, SettingsDep, services_of
 from accord.namespaces import PREFIXES
 from accord.query.catalogue import NamedQuery
 from accord.routers.named_queries import CatalogueDep
@@ -49,7 +49,9 @@ def index(
     page = page.replace(
         "__ACCORD_CONFIG__",
         _script_json(
-            ui_config(settings, catalogue.values(), dataset_terms(request.app.state, store))
+            ui_config(
+                settings, catalogue.values(), dataset_terms(services_of(request).per_version, store)
+            )
         ),
     )
     return HTMLResponse(
@@ -144,13 +146,15 @@ SELECT DISTINCT ?t WHERE {
 """
 
 
-def dataset_terms(state: State, store: Store) -> tuple[list[str], list[str]]:
+def dataset_terms(
+    per_version: dict[str, tuple[str, Any]], store: Store
+) -> tuple[list[str], list[str]]:
     """Class and property IRIs declared or used in the dataset, for autocompletion.
 
-    Kept on the app's state for the store's current version; if the store cannot
-    answer, the page still loads, with no such completions.
+    Kept among the services' per-version facts for the store's current version; if the
+    store cannot answer, the page still loads, with no such completions.
     """
-    cached = getattr(state, "ui_terms", None)
+    cached = per_version.get("ui_terms")
     if cached is not None and cached[0] == store.version:
         return cached[1]  # type: ignore[no-any-return]
     try:
@@ -161,7 +165,7 @@ def dataset_terms(state: State, store: Store) -> tuple[list[str], list[str]]:
     except AccordError:
         logger.exception("the store did not answer the UI's class and property queries")
         return [], []
-    state.ui_terms = (store.version, terms)
+    per_version["ui_terms"] = (store.version, terms)
     return terms
 
 

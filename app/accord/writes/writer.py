@@ -319,11 +319,12 @@ def _within(path: Path, folder: Path) -> bool:
     return True
 
 
-def refresh_readers(state: Any) -> Callable[[], None]:
-    """After a commit: tell the query executor (if the app has one) to reopen the store."""
+def refresh_readers(services: Any) -> Callable[[], None]:
+    """After a commit: tell the services' query executor (looked up then: a test may
+    replace it) to reopen the store."""
 
     def refresh() -> None:
-        executor = getattr(state, "executor", None)
+        executor = getattr(services, "executor", None)
         if executor is not None:
             executor.refresh()
 
@@ -333,7 +334,7 @@ def refresh_readers(state: Any) -> Callable[[], None]:
 def build_writer(
     settings: Settings,
     store: object,
-    state: Any = None,
+    services: Any = None,
     shapes_dir: Path = SHAPES_DIR,
     ontology_dir: Path = ONTOLOGY_DIR,
 ) -> Writer | None:
@@ -354,5 +355,5 @@ def build_writer(
         store=store,
         guard=Guard(store, shapes, ontology, protected),
         log=WriteLog(log_path),
-        on_commit=refresh_readers(state) if state is not None else None,
+        on_commit=refresh_readers(services) if services is not None else None,
     )
