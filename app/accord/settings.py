@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     #: multipart upload); off, so that a write is never a request a web page can forge.
     write_allow_forms: bool = False
     #: The write log (JSON lines, fsynced); default: ``writes.jsonl`` in the on-disk
-    #: store's folder; with the in-memory store and no path, the ``accord.writes.writer`` logger.
+    #: store's folder; with the in-memory store and no path, the ``accord.writes`` logger.
     write_log: Path | None = None
     #: The SHACL shapes every write is validated against (a file or folder); default:
     #: the bundled ``shapes/`` (with the bundled ``ontology/`` mixed in, always).
