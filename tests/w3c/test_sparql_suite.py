@@ -38,7 +38,7 @@ from rdflib.term import Node
 from accord.main import create_app
 from accord.query.guard import check_query
 from accord.settings import Settings
-from accord.stores.oxigraph import OxigraphStore
+from accord.stores.oxigraph import OxigraphStore, to_rdflib
 from tests.conftest import running_server
 
 SUITE = Path(__file__).resolve().parent / "suites" / "sparql11"
@@ -198,19 +198,7 @@ def _from_triples(data: bytes, fmt: ox.RdfFormat, base: str | None = None) -> Ou
 
 
 def _rdflib_triple(triple: ox.Triple | ox.Quad) -> tuple:
-    from rdflib import BNode, Literal
-
-    def conv(t: object) -> object:
-        if isinstance(t, ox.NamedNode):
-            return URIRef(t.value)
-        if isinstance(t, ox.BlankNode):
-            return BNode(t.value)
-        assert isinstance(t, ox.Literal)
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        return Literal(t.value, datatype=URIRef(t.datatype.value))
-
-    return (conv(triple.subject), conv(triple.predicate), conv(triple.object))
+    return (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
 
 
 def expected(case: Case) -> Outcome:
