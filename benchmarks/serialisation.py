@@ -28,7 +28,8 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from accord.query.worker import _bounded  # noqa: E402
-from accord.stores.oxigraph import SOLUTION_FORMATS, OxigraphResult  # noqa: E402
+from accord.stores.base import SOLUTION_FORMATS
+from accord.stores.oxigraph import OxigraphResult  # noqa: E402
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 QUERY = "SELECT ?s ?o ?none WHERE { ?s <http://e/p> ?o OPTIONAL { ?s <http://e/q> ?none } }"

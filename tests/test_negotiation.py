@@ -13,7 +13,7 @@ from accord.query.negotiation import (
     content_type,
     parse_accept,
 )
-from accord.stores.oxigraph import GRAPH_FORMATS, SOLUTION_FORMATS
+from accord.stores.base import GRAPH_FORMATS, SOLUTION_FORMATS
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

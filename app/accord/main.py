@@ -24,7 +24,8 @@ from accord.routers import (
 from accord.routers.api_docs import ASSETS, install_unique_ids
 from accord.services import build_services
 from accord.settings import Settings, bundled_paths, get_settings
-from accord.stores.oxigraph import OxigraphStore, Store
+from accord.stores.base import Store
+from accord.stores.oxigraph import OxigraphStore
 from accord.writes.auth import check_write_settings
 
 

@@ -17,7 +17,7 @@ from accord.query.catalogue import NamedQuery, load_catalogue
 from accord.query.executor import Executor, build_executor
 from accord.query.service import QueryService
 from accord.settings import Settings
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 from accord.writes.writer import Writer, build_writer
 
 

@@ -17,7 +17,7 @@ from accord.main import create_app
 from accord.publish.service_description import FORMAT_IRIS
 from accord.query.negotiation import FORMAT_NAMES, OFFERS
 from accord.settings import Settings
-from accord.stores.oxigraph import GRAPH_FORMATS
+from accord.stores.base import GRAPH_FORMATS
 from tests.conftest import FIXTURE_DATA, FIXTURE_QUERIES
 
 EX = "http://example.org/"

@@ -22,8 +22,9 @@ import pytest
 
 from accord.dataset import GraphFile, graph_files
 from accord.settings import Settings, bundled_paths
+from accord.stores.base import Store
 from accord.stores.load import publish
-from accord.stores.oxigraph import OxigraphStore, Store
+from accord.stores.oxigraph import OxigraphStore
 from accord.stores.remote import RemoteStore
 
 REMOTES = ["oxigraph-server", "virtuoso"]

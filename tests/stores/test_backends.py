@@ -17,8 +17,9 @@ from rdflib.compare import isomorphic
 from accord.errors import QuerySyntaxError, StoreError
 from accord.namespaces import sparql_prologue
 from accord.query_dataset import UNION, QueryDataset
+from accord.stores.base import GRAPH_FORMATS, SOLUTION_FORMATS, Store
 from accord.stores.load import graph_contents, published_release
-from accord.stores.oxigraph import GRAPH_FORMATS, SOLUTION_FORMATS, OxigraphStore, Store
+from accord.stores.oxigraph import OxigraphStore
 from accord.stores.remote import RemoteStore, ResultTruncated
 from tests.queries_support import QUERIES, query_names
 from tests.stores.conftest import Backend

@@ -11,7 +11,8 @@ import pyoxigraph as ox
 import pytest
 
 from accord.dataset import GraphFile
-from accord.stores.oxigraph import Change, OxigraphStore
+from accord.stores.base import Change
+from accord.stores.oxigraph import OxigraphStore
 from accord.writes.writer import WriteLog, read_log
 
 G = "http://example.org/g"

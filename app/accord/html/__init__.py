@@ -19,7 +19,7 @@ from accord import __version__
 from accord.namespaces import PREFIXES
 from accord.publish.describe import path_for_iri
 from accord.query.labels import lookup_labels
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

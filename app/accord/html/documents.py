@@ -33,7 +33,7 @@ from accord.publish.describe import (
     path_for_iri,
     term_value,
 )
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 ACCORD = "https://w3id.org/accord/ontology#"
 #: Names of the RDF representations, by extension, as the pages list them.

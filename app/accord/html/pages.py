@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from accord.html.network import Edge
 from accord.html.sections import _q, _v
 from accord.namespaces import PREFIXES
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 ACCORD = PREFIXES["accord"]
 #: The classes the index puts first, with the heading they get.

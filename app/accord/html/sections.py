@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from accord.namespaces import sparql_prologue
 from accord.publish.describe import ref, select
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 ACCORD = "https://w3id.org/accord/ontology#"
 

@@ -27,7 +27,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from fastapi import Request
 from fastapi.responses import Response
 
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 _first_seen: dict[tuple[int, str], float] = {}
 

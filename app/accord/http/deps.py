@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from accord.settings import Settings
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 if TYPE_CHECKING:
     from accord.services import Services

@@ -31,7 +31,7 @@ from rdflib import URIRef
 from accord.errors import BadRequest
 from accord.namespaces import DEFAULT_BASE
 from accord.publish.describe import ask
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 HERE = Path(__file__).resolve().parent
 CONTEXT_FILE = HERE / "context.jsonld"

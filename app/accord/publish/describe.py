@@ -28,7 +28,7 @@ from typing import Literal, cast
 import pyoxigraph as ox
 
 from accord.namespaces import PREFIXES
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from accord.errors import BadRequest
 from accord.namespaces import PREFIXES
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 
 @dataclass(frozen=True)

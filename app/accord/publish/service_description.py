@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from accord.query.negotiation import OFFERS
-from accord.stores.oxigraph import GRAPH_FORMATS, Store
+from accord.stores.base import GRAPH_FORMATS, Store
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"

@@ -35,7 +35,8 @@ from accord.errors import AccordError, QueryTimeout
 from accord.query.worker import Answer, QueryJob, run_job
 from accord.query.zygote import OnDisk, Zygote, ZygoteError
 from accord.settings import Settings
-from accord.stores.oxigraph import OxigraphStore, Store
+from accord.stores.base import Store
+from accord.stores.oxigraph import OxigraphStore
 
 logger = logging.getLogger("accord")
 

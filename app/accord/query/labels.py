@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from accord.stores.oxigraph import SOLUTION_FORMATS, QueryResult, ResultKind, Store
+from accord.stores.base import SOLUTION_FORMATS, QueryResult, ResultKind, Store
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"

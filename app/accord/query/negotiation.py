@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from accord.errors import BadRequest, NotAcceptable
-from accord.stores.oxigraph import GRAPH_FORMATS, SOLUTION_FORMATS
+from accord.stores.base import GRAPH_FORMATS, SOLUTION_FORMATS
 
 Kind = Literal["solutions", "boolean", "graph", "description", "catalogue"]
 

@@ -16,7 +16,8 @@ from rdflib.term import Identifier
 from accord.query.executor import Executor
 from accord.query.worker import QueryJob
 from accord.query_dataset import UNION, QueryDataset
-from accord.stores.oxigraph import ResultKind, Store, to_rdflib
+from accord.stores.base import ResultKind, Store
+from accord.stores.oxigraph import to_rdflib
 from accord.stores.remote import query_form
 
 JSON = "application/sparql-results+json"

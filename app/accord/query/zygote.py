@@ -39,7 +39,8 @@ from pathlib import Path
 
 from accord.dataset import GraphFile
 from accord.query.worker import sandbox, serve
-from accord.stores.oxigraph import OxigraphStore, Store
+from accord.stores.base import Store
+from accord.stores.oxigraph import OxigraphStore
 
 #: How long the server waits for the zygote to answer (a guard, not a timing promise).
 REPLY_SECONDS = 10.0

@@ -19,7 +19,7 @@ from accord.http.cache import validated
 from accord.http.deps import SettingsDep, StoreDep
 from accord.publish.export import FORMATS, export, gzipped
 from accord.query.negotiation import content_type
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 router = APIRouter(tags=["dumps"])
 NAME = "accord"

@@ -39,7 +39,8 @@ from accord.http.errors import error_response
 from accord.query.negotiation import ALIASES, best_match, choose, content_type
 from accord.query.protocol import is_absolute_iri, split_content_type
 from accord.settings import Settings
-from accord.stores.oxigraph import GRAPH_FORMATS, OxigraphStore, WritableStore
+from accord.stores.base import GRAPH_FORMATS, WritableStore
+from accord.stores.oxigraph import OxigraphStore
 from accord.writes.auth import Unauthorized, authenticate, check_not_cross_site, is_form_type
 from accord.writes.validation import ValidationFailed
 from accord.writes.writer import Outcome, Writer

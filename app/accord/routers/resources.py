@@ -50,7 +50,7 @@ from accord.publish.describe import (
 from accord.publish.export import dumps_json, serialize_triples
 from accord.query.negotiation import ALIASES, best_match, content_type
 from accord.settings import Settings
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 router = APIRouter(tags=["linked data"])
 

@@ -34,7 +34,7 @@ from accord.query.worker import Answer, QueryJob
 from accord.query_dataset import QueryDataset
 from accord.routers.graph_store import write_request
 from accord.settings import Settings
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 from accord.writes.writer import Writer
 
 #: Where the endpoint answers (GET, HEAD, POST).

@@ -28,7 +28,7 @@ from accord.query.catalogue import NamedQuery
 from accord.routers.named_queries import CatalogueDep
 from accord.settings import Settings
 from accord.sparql_text import declared_prefixes, tokens
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 #: At most this many classes and properties are offered for autocompletion.

@@ -26,7 +26,7 @@ from accord.publish.export import serialize_triples
 from accord.query.negotiation import ALIASES, best_match, content_type
 from accord.routers.resources import DOCUMENTS, root_of
 from accord.settings import Settings
-from accord.stores.oxigraph import Store
+from accord.stores.base import Store
 
 router = APIRouter(tags=["dataset"])
 

@@ -1,4 +1,4 @@
-"""The one store interface every route and command reads from.
+"""The embedded store (the contract it implements: accord.stores.base).
 
 ``OxigraphStore`` is the embedded default: pyoxigraph in memory (or on disk with a
 path).  Each RDF file is loaded into its own named graph; queries see the union of
@@ -7,7 +7,6 @@ all graphs as their default graph unless the request names the default graph.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -16,7 +15,6 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -27,99 +25,12 @@ from accord.dataset import QUAD_FORMATS, GraphFile, dataset_version
 from accord.errors import BadRequest, DataLoadError, QuerySyntaxError, UnsupportedFunction
 from accord.namespaces import PREFIXES
 from accord.query_dataset import UNION, QueryDataset
-
-ResultKind = Literal["solutions", "boolean", "graph"]
-
-#: Result media types per result kind, in order of preference.
-SOLUTION_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-
-
-class QueryResult(Protocol):
-    kind: ResultKind
-
-    def serialize(self, media_type: str) -> bytes: ...
-
-
-class Store(Protocol):
-    """What Accord needs of a store, embedded or external."""
-
-    version: str
-
-    def query(
-        self, sparql: str, *, dataset: QueryDataset = UNION, base_iri: str | None = None
-    ) -> QueryResult:
-        """Run a query over ``dataset`` (see accord.query_dataset): it replaces the
-        query's own FROM / FROM NAMED, which the guard has resolved into it."""
-        ...
-
-    def graph_sizes(self) -> dict[str, int]: ...
-
-    def select(self, sparql: str) -> list[dict[str, Identifier]]: ...
-
-
-@dataclass(frozen=True)
-class Change:
-    """What one write does: quads removed and added, named graphs created and dropped.
-
-    It is worked out before anything is written (a SPARQL Update runs on a copy of the
-    store; an upload is parsed), validated, then applied in one transaction."""
-
-    removed: tuple[ox.Quad, ...] = ()
-    added: tuple[ox.Quad, ...] = ()
-    created: tuple[str, ...] = ()  # named graphs that come to exist (perhaps empty)
-    dropped: tuple[str, ...] = ()  # named graphs that cease to exist
-
-    def __bool__(self) -> bool:
-        return bool(self.removed or self.added or self.created or self.dropped)
-
-    def graphs(self) -> set[str | None]:
-        """The graphs the change touches; None is the default graph."""
-        touched: set[str | None] = {*self.created, *self.dropped}
-        for q in (*self.removed, *self.added):
-            touched.add(None if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value)
-        return touched
-
-    def digest(self) -> str:
-        """A hash of the change (blank nodes by their store labels)."""
-        lines = sorted(
-            [f"-{q}" for q in self.removed]
-            + [f"+{q}" for q in self.added]
-            + [f"c{g}" for g in self.created]
-            + [f"d{g}" for g in self.dropped]
-        )
-        return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
-
-
-class WritableStore(Store, Protocol):
-    """A store Accord can write to: plan a change without touching the data, then
-    apply it in one transaction (see app/accord/writes/writer.py)."""
-
-    def has_graph(self, graph: str | None) -> bool: ...
-
-    def graph_quads(self, graph: str | None) -> list[ox.Quad]: ...
-
-    def quads(self) -> Iterator[ox.Quad]: ...
-
-    def quads_matching(
-        self, subject: object = None, predicate: object = None, obj: object = None
-    ) -> Iterator[ox.Quad]: ...
-
-    def plan_update(self, sparql: str, *, base_iri: str | None = None) -> Change: ...
-
-    def apply(self, change: Change, version: str) -> None: ...
+from accord.stores.base import (
+    GRAPH_FORMATS,
+    SOLUTION_FORMATS,
+    Change,
+    ResultKind,
+)
 
 
 @dataclass

@@ -50,7 +50,8 @@ from accord.errors import QuerySyntaxError, QueryTimeout, StoreError
 from accord.namespaces import PREFIXES
 from accord.query_dataset import UNION, QueryDataset
 from accord.sparql_text import tokens
-from accord.stores.oxigraph import OxigraphResult, ResultKind, to_rdflib
+from accord.stores.base import ResultKind
+from accord.stores.oxigraph import OxigraphResult, to_rdflib
 
 if TYPE_CHECKING:
     from accord.settings import Settings

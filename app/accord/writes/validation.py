@@ -25,7 +25,8 @@ from rdflib.term import Node
 from accord.errors import AccordError
 from accord.shacl.report import Violation, format_json, format_text, format_turtle, violations
 from accord.shacl.validation import validate_graph
-from accord.stores.oxigraph import Change, WritableStore, to_rdflib
+from accord.stores.base import Change, WritableStore
+from accord.stores.oxigraph import to_rdflib
 
 DEFAULT = "default"  # how reports name the store's own default graph
 

@@ -42,7 +42,8 @@ from accord.query.guard import refuse_fetching_update
 from accord.settings import Settings
 from accord.shacl.validation import ONTOLOGY_DIR, SHAPES_DIR, load, load_shapes
 from accord.sparql_text import tokens
-from accord.stores.oxigraph import Change, OxigraphStore, WritableStore
+from accord.stores.base import Change, WritableStore
+from accord.stores.oxigraph import OxigraphStore
 from accord.writes.auth import InsecureSettings
 from accord.writes.validation import DEFAULT, Guard
 
