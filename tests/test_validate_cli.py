@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,21 +13,16 @@ from rdflib.namespace import RDF, SH
 
 from tests import REPO
 
-ACCORD_BIN = REPO / ".venv" / "bin" / "accord"
 FIXTURES = REPO / "tests" / "shapes" / "fixtures"
 BASE = "tests/shapes/fixtures/base.ttl"
 VALID = "tests/shapes/fixtures/valid/statement-undated.ttl"
 INVALID = "tests/shapes/fixtures/invalid/commitment-no-summary.ttl"
 TWO_FILES = "tests/shapes/fixtures/invalid/state-duplicate-code.ttl"
 
-pytestmark = pytest.mark.skipif(
-    not ACCORD_BIN.exists(), reason="the accord script is not installed"
-)
-
 
 def accord(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ACCORD_BIN), *map(str, args)],
+        [sys.executable, "-m", "accord.cli", *map(str, args)],
         cwd=REPO,
         capture_output=True,
         text=True,
