@@ -4,6 +4,7 @@ those IRIs.  The SHACL-SPARQL prefix declarations (``sh:declare``) follow the sa
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
+from accord.dataset import skipped_folder
 from accord.namespaces import PREFIXES
 from tests import REPO
 
@@ -27,14 +29,18 @@ _DECLARATION = re.compile(
 
 
 def _turtle_files() -> list[Path]:
+    """The repository's Turtle files: not those of tools, virtual environments (whatever
+    their name, as ``accord validate`` decides) or the W3C's."""
     found = []
-    for path in REPO.rglob("*"):
-        if path.suffix.lower() not in {".ttl", ".trig"} or not path.is_file():
-            continue
-        relative = path.relative_to(REPO)
-        if SKIP_DIRS & set(relative.parts) or any(p in path.parents for p in SKIP_PATHS):
-            continue
-        found.append(path)
+    for folder, subfolders, names in os.walk(REPO):
+        subfolders[:] = [
+            d
+            for d in subfolders
+            if d not in SKIP_DIRS
+            and not skipped_folder(Path(folder, d))
+            and Path(folder, d) not in SKIP_PATHS
+        ]
+        found += [Path(folder, n) for n in names if Path(n).suffix.lower() in {".ttl", ".trig"}]
     return sorted(found)
 
 
