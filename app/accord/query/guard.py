@@ -83,7 +83,7 @@ def check_update(
     toks = _checked_tokens(text, settings)
     refuse_fetching_update(text, toks)
     if graphs is not None:
-        _check_dataset(toks, "USING", graphs, base_iri)
+        _checked_dataset(toks, "USING", graphs, base_iri)
 
 
 #: Why LOAD is refused, wherever it is.
@@ -177,29 +177,29 @@ def _dataset(
 ) -> QueryDataset:
     default: list[str] = []
     named: list[str] = []
-    for clause, target, iri in _targets(toks, "FROM", base_iri, top_level=True):
-        if iri is None:
-            got = target.text if target is not None else "nothing"
-            raise UnknownGraph(f"{clause} must name a graph IRI; got {got}")
+    for clause, iri in _checked_dataset(toks, "FROM", graphs, base_iri):
         (named if clause == "FROM NAMED" else default).append(iri)
-    if graphs is not None:
-        _check_dataset(toks, "FROM", graphs, base_iri)
     return QueryDataset.explicit(default, named) if default or named else UNION
 
 
-def _check_dataset(
-    toks: list[Token], keyword: str, graphs: Collection[str], base_iri: str | None
-) -> None:
+def _checked_dataset(
+    toks: list[Token], keyword: str, graphs: Collection[str] | None, base_iri: str | None
+) -> list[tuple[str, str]]:
+    """Each FROM / USING clause (with NAMED) and the graph IRI it names, refused unless
+    it names a graph IRI of ``graphs`` (``None``: any IRI)."""
+    found = []
     for clause, target, iri in _targets(toks, keyword, base_iri, top_level=True):
         if iri is None:
             got = target.text if target is not None else "nothing"
             raise UnknownGraph(f"{clause} must name a graph IRI; got {got}")
-        if iri not in graphs:
+        if graphs is not None and iri not in graphs:
             kind = "remote or file " if iri.split(":", 1)[0].lower() in _REMOTE else ""
             raise UnknownGraph(
                 f"{clause} <{iri}> names no graph of this dataset; this server never fetches "
                 f"{kind}graphs from elsewhere (see GET /sparql for the dataset's graphs)"
             )
+        found.append((clause, iri))
+    return found
 
 
 _REMOTE = {"http", "https", "ftp", "file"}
