@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import pyoxigraph as ox
 from rdflib.term import Identifier
 
 from accord.query.executor import Executor
 from accord.query.worker import QueryJob
 from accord.query_dataset import UNION, QueryDataset
 from accord.stores.base import ResultKind, Store
-from accord.stores.oxigraph import to_rdflib
+from accord.stores.oxigraph import solution_rows
 from accord.stores.remote import query_form
 
 JSON = "application/sparql-results+json"
@@ -58,11 +57,4 @@ class QueryService:
 
     def select(self, sparql: str) -> list[dict[str, Identifier]]:
         """Rows of rdflib terms, as ``Store.select``."""
-        parsed = ox.parse_query_results(
-            self.query(sparql).serialize(JSON), format=ox.QueryResultsFormat.JSON
-        )
-        names = [v.value for v in parsed.variables]  # type: ignore[union-attr]
-        return [
-            {n: to_rdflib(s[n]) for n in names if s[n] is not None}
-            for s in parsed  # type: ignore[union-attr]
-        ]
+        return solution_rows(self.query(sparql).serialize(JSON))

@@ -85,6 +85,16 @@ def to_rdflib(term: object) -> Identifier:
     raise TypeError(f"unsupported term {term!r}")
 
 
+def solution_rows(document: bytes) -> list[dict[str, Identifier]]:
+    """SPARQL JSON results as rows of rdflib terms (unbound variables left out)."""
+    parsed = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
+    names = [v.value for v in parsed.variables]  # type: ignore[union-attr]
+    return [
+        {n: to_rdflib(s[n]) for n in names if s[n] is not None}
+        for s in parsed  # type: ignore[union-attr]
+    ]
+
+
 def _graph_node(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.NamedNode(iri)
 

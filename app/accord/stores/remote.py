@@ -51,7 +51,7 @@ from accord.namespaces import PREFIXES
 from accord.query_dataset import UNION, QueryDataset
 from accord.sparql_text import tokens
 from accord.stores.base import ResultKind
-from accord.stores.oxigraph import OxigraphResult, to_rdflib
+from accord.stores.oxigraph import OxigraphResult, solution_rows
 
 if TYPE_CHECKING:
     from accord.settings import Settings
@@ -341,12 +341,7 @@ class RemoteStore:
         result = self.query(sparql)
         if result.kind != "solutions":
             raise ValueError("select() needs a SELECT query")
-        parsed = ox.parse_query_results(result._document, format=ox.QueryResultsFormat.JSON)
-        names = [v.value for v in parsed.variables]  # type: ignore[union-attr]
-        rows = []
-        for solution in parsed:  # type: ignore[union-attr]
-            rows.append({n: to_rdflib(solution[n]) for n in names if solution[n] is not None})
-        return rows
+        return solution_rows(result._document)
 
     def graph_sizes(self) -> dict[str, int]:
         """Triples per dataset graph that the store holds (graphs it lacks are absent)."""
