@@ -5,7 +5,8 @@ The servers' URLs are read from the JSON file ``$ACCORD_TEST_STORES_FILE`` (defa
 ``/tmp/accord-stores/stores.json``) that ``.ci/stores.sh`` writes.  A backend that is
 not running is skipped with the reason, unless ``ACCORD_REQUIRE_STORES=1`` (CI), where
 it fails.  Each remote backend gets the bundled dataset published once per session
-(``accord load``'s code) before its tests run, by one pytest-xdist worker at a time.
+(``accord load``'s code) before its tests run.  Under pytest-xdist the workers hold the
+stores in turn, one test at a time (``one_at_a_time``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +48,29 @@ class Backend:
         """Another RemoteStore on the same server, serving ``files``."""
         assert self.settings is not None
         return RemoteStore.from_url(self.url, files, self.settings)
+
+
+#: Held by whoever uses the external stores: under pytest-xdist, the workers take turns.
+LOCK = Path(tempfile.gettempdir()) / "accord-external-stores-tests.lock"
+
+
+@contextmanager
+def one_at_a_time() -> Iterator[None]:
+    """Hold the external stores alone.  Each worker publishes the bundled dataset (the
+    same version, hence the same staging graphs), and some tests publish it again or
+    publish test datasets: a test reading the stores while another worker publishes
+    found its graphs emptied half way."""
+    with open(LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _stores_held() -> Iterator[None]:
+    """Every test of tests/stores holds the stores for its duration (the session's
+    publication is done before: session fixtures are set up before this one)."""
+    with one_at_a_time():
+        yield
 
 
 def stores_file() -> Path:
@@ -103,10 +129,7 @@ class Backends:
             return Backend(name, self.embedded)
         settings = remote_settings(name)
         store = RemoteStore.from_url(settings.store, self.files, settings)
-        # Under pytest-xdist each worker publishes the same dataset: one at a time (the
-        # same version uses the same staging graphs).
-        with open(stores_file().with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with one_at_a_time():
             report = publish(store)
         assert report.ok, report.message
         return Backend(name, store, settings.store, settings)
