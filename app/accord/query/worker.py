@@ -28,7 +28,7 @@ from accord.errors import AccordError, QuerySyntaxError, StoreError
 from accord.query.labels import with_labels
 from accord.query.negotiation import choose
 from accord.query_dataset import UNION, QueryDataset
-from accord.stores.base import QueryResult, ResultKind, Store
+from accord.stores.base import SOLUTION_FORMATS, QueryResult, ResultKind, Store
 from accord.stores.oxigraph import OxigraphResult
 
 #: Stack of the thread that runs a query: deep but legal queries need more than 8 MiB.
@@ -160,8 +160,6 @@ class TsvSolutions:
     kind: ResultKind = "solutions"
 
     def serialize(self, media_type: str) -> bytes:
-        from accord.stores.base import SOLUTION_FORMATS
-
         fmt = SOLUTION_FORMATS[media_type]
         if fmt == ox.QueryResultsFormat.TSV:
             return self.tsv

@@ -117,15 +117,13 @@ def parse_file(path: Path) -> Graph:
     if fmt == "json-ld":
         _refuse_remote_contexts(path)
     try:
-        if fmt in _QUAD_FORMATS:
-            graph = Graph()
-            for s, p, o, _ in Dataset().parse(path, format=fmt).quads():
-                graph.add((s, p, o))
-            return graph
         with offline():
+            if fmt in _QUAD_FORMATS:
+                graph = Graph()
+                for s, p, o, _ in Dataset().parse(path, format=fmt).quads():
+                    graph.add((s, p, o))
+                return graph
             return Graph().parse(path, format=fmt)
-    except InputError:
-        raise
     except Exception as exc:  # rdflib raises many kinds of errors for bad syntax
         raise _syntax_error(path, exc) from exc
 
