@@ -299,11 +299,20 @@ def _upload(client: httpx.Client, path: Path, graph: str | None) -> None:
     assert r.status_code in (200, 201, 204), f"uploading {path.name}: {r.status_code} {r.text}"
 
 
-def on_accord(client: httpx.Client, case: Case) -> Outcome:
-    r = client.post(
-        "/sparql", content=b"DROP ALL", headers={"Content-Type": "application/sparql-update"}
+def _update(client: httpx.Client, text: str) -> httpx.Response:
+    """Send a SPARQL Update to the server."""
+    return client.post(
+        "/sparql", content=text.encode(), headers={"Content-Type": "application/sparql-update"}
     )
+
+
+def _empty(client: httpx.Client) -> None:
+    r = _update(client, "DROP ALL")
     assert r.status_code in (200, 204), r.text
+
+
+def on_accord(client: httpx.Client, case: Case) -> Outcome:
+    _empty(client)
     for path in case.data:
         _upload(client, path, DEFAULT)
     for path in case.graphs:
@@ -477,18 +486,13 @@ def update_on_pyoxigraph(case: UpdateCase) -> tuple[int, dict[str, Graph]]:
 
 
 def update_on_accord(client: httpx.Client, case: UpdateCase) -> tuple[int, dict[str, Graph]]:
-    r = client.post(
-        "/sparql", content=b"DROP ALL", headers={"Content-Type": "application/sparql-update"}
-    )
-    assert r.status_code in (200, 204), r.text
+    _empty(client)
     if case.data is not None:
         _upload(client, case.data, None)
     for name, path in case.graphs:
         _upload(client, path, name)
     text = f"BASE <{_iri(case.request)}>\n" + case.request.read_text("utf-8")
-    r = client.post(
-        "/sparql", content=text.encode(), headers={"Content-Type": "application/sparql-update"}
-    )
+    r = _update(client, text)
     if r.status_code not in (200, 204):
         # Parsed, then failed as the spec says it must (DROP of a graph that does not
         # exist): for a syntax test, the syntax was accepted.
