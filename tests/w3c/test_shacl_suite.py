@@ -10,6 +10,7 @@ each test Accord does not pass; a test that passes while listed fails the run to
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections import Counter
 from dataclasses import dataclass
@@ -97,8 +98,6 @@ def _results(graph: Graph, report: Node) -> tuple[bool, Counter[tuple[str, ...]]
 
 def _run(case: Case) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    import contextlib
-
     with contextlib.redirect_stderr(err):
         status = run_validate(
             [case.data], fmt="turtle", shapes=[case.shapes], out=out, standalone=True
