@@ -14,7 +14,10 @@ the modelling style of data/paris-summit-2026-01-06.ttl, and is meant to pass
   office holdings, participations, a declaration with a draft and a final text,
   provisions, signatures and a non-signature, a security guarantee, commitments with
   conditions, statements with quotes, and a position.  Every node has
-  prov:wasDerivedFrom the unit's article.
+  prov:wasDerivedFrom the unit's article, and every coded node (summit, office holding,
+  participation, declaration and its texts, provision, signature, guarantee, commitment,
+  condition, statement, position) a short accord:evidence; every commitment has an
+  accord:commitmentLevel.
 
 Determinism: unit k draws from its own ``random.Random`` seeded with (seed, k), so the
 same arguments give the same bytes, and a smaller graph's units are a prefix of a
@@ -89,6 +92,9 @@ CONDITION_TYPES = [
 ]  # fmt: skip
 CHANNELS = ["PressConference", "Remarks", "XPost"]
 STANCES = ["Rejects", "NoSignOfAcceptance", "SeeksChanges", "Supports"]
+#: The evidence of every coded node: the same plain string (no language tag) each time,
+#: which keeps the generator fast and the graph's size what it was plus one triple a node.
+EVIDENCE = '"as the article reports"'
 WORDS = (
     "security guarantees deterrence ceasefire monitoring verification reassurance force "
     "coalition partners sovereignty stability airspace maritime training logistics support "
@@ -218,6 +224,11 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
     def derived(node: Term) -> Iterator[Triple]:
         yield (node, "prov:wasDerivedFrom", src)
 
+    def coded(node: Term) -> Iterator[Triple]:
+        """A coded fact: its evidence, and its source."""
+        yield (node, "accord:evidence", EVIDENCE)
+        yield (node, "prov:wasDerivedFrom", src)
+
     # The venue and the summit.
     venue = f"{u}-venue"
     yield (venue, "rdf:type", "schema:Place")
@@ -232,7 +243,7 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
     yield (summit, "accord:hostedBy", state(host))
     yield (summit, "accord:convenedBy", f"id:bench-coalition-{rng.randrange(N_COALITIONS)}")
     yield (summit, "accord:summary", lit(f"Summit {k}: {sentence(rng, 14)}."))
-    yield from derived(summit)
+    yield from coded(summit)
 
     # People: new ones, and some who came before.
     new = [k * PERSONS_PER_UNIT + j for j in range(PERSONS_PER_UNIT)]
@@ -253,7 +264,7 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
         yield (office, "org:role", f"concept:{role}")
         yield (office, "accord:officeTitle", lit(f"{title} of {STATES[st][2]}"))
         yield (office, "accord:attestedOn", date(day))
-        yield from derived(office)
+        yield from coded(office)
         part = f"{u}-participation-{p}"
         yield (part, "rdf:type", "accord:Participation")
         yield (part, "rdfs:label", lit(f"{person_name(p)} at summit {k}"))
@@ -261,7 +272,7 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
         yield (part, "accord:participant", person(p))
         yield (part, "accord:onBehalfOf", state(st))
         yield (part, "accord:participantRole", "concept:Envoy" if role in ("SpecialEnvoy", "SeniorAdviser") else "concept:Leader")  # fmt: skip
-        yield from derived(part)
+        yield from coded(part)
 
     # The declaration: a draft with a removed provision, a final text with three.
     decl, draft, final = f"{u}-declaration", f"{u}-declaration-draft", f"{u}-declaration-final"
@@ -271,26 +282,26 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
     yield (decl, "accord:adoptedAt", summit)
     yield (decl, "accord:hasVersion", draft)
     yield (decl, "accord:hasVersion", final)
-    yield from derived(decl)
+    yield from coded(decl)
     provisions = [f"{u}-provision-{j}" for j in range(4)]
     yield (draft, "rdf:type", "accord:DraftText")
     yield (draft, "rdfs:label", lit(f"Draft of declaration {k}"))
     yield (draft, "accord:versionOf", decl)
     yield (draft, "accord:containsProvision", provisions[3])
-    yield from derived(draft)
+    yield from coded(draft)
     yield (draft, "prov:hadPrimarySource", primary)
     yield (final, "rdf:type", "accord:FinalText")
     yield (final, "rdfs:label", lit(f"Final text of declaration {k}"))
     yield (final, "accord:versionOf", decl)
     for prov in provisions[:3]:
         yield (final, "accord:containsProvision", prov)
-    yield from derived(final)
+    yield from coded(final)
     for j, prov in enumerate(provisions):
         yield (prov, "rdf:type", "accord:Provision")
         yield (prov, "rdfs:label", lit(f"Provision {j} of declaration {k}"))
         yield (prov, "accord:summary", lit(f"Provision {j}: {sentence(rng, 10)}."))
         yield (prov, "accord:textStage", "concept:RemovedFromDraft" if j == 3 else "concept:InFinalText")  # fmt: skip
-        yield from derived(prov)
+        yield from coded(prov)
         if j == 3:
             yield (prov, "prov:hadPrimarySource", primary)
 
@@ -304,14 +315,14 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
         yield (sig, "accord:declaration", decl)
         yield (sig, "accord:date", date(day))
         yield (sig, "accord:adoptedAt", summit)
-        yield from derived(sig)
+        yield from coded(sig)
     non = f"{u}-non-signature"
     abstainer = (host + 5) % len(STATES)
     yield (non, "rdf:type", "accord:NonSignature")
     yield (non, "rdfs:label", lit(f"{STATES[abstainer][2]} did not sign declaration {k}"))
     yield (non, "accord:nonSignatory", state(abstainer))
     yield (non, "accord:declaration", decl)
-    yield from derived(non)
+    yield from coded(non)
 
     # The guarantee, its commitments and their conditions.
     guarantee = f"{u}-guarantee"
@@ -324,25 +335,23 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
     yield (guarantee, "accord:summary", lit(f"Guarantees of summit {k}: {sentence(rng, 12)}."))
     for c in commitments:
         yield (guarantee, "accord:hasComponent", c)
-    yield from derived(guarantee)
+    yield from coded(guarantee)
 
     statements = [f"{u}-statement-{p}" for p in people[:3]]
-    declined = rng.random() < 0.05  # a rare "declined, but not ruled out" pair
+    declined = rng.random() < 0.05  # a rare "declined, but not ruled out" pair of positions
     for j, c in enumerate(commitments):
         party = state(rng.randrange(len(STATES)))
-        if declined and j < 2:
-            party = state(abstainer)
         yield (c, "rdf:type", "accord:Commitment")
         yield (c, "rdfs:label", lit(f"Commitment {j} of summit {k}: {sentence(rng, 5)}"))
         yield (c, "accord:committedBy", party)
         yield (c, "accord:beneficiary", state(beneficiary))
         for t in sorted(rng.sample(CONTRIBUTION_TYPES, 1 + rng.randrange(2))):
             yield (c, "accord:contributionType", f"concept:{t}")
-        if declined and j < 2:
-            status = "Declined" if j == 0 else "NotRuledOut"
-        else:
-            status = "Full" if rng.random() < 0.8 else "Limited"
-        yield (c, "accord:participation", f"concept:{status}")
+        level = rng.random()
+        level_name = (
+            "PoliticalPledge" if level < 0.7 else "Offer" if level < 0.95 else "LegallyBinding"
+        )
+        yield (c, "accord:commitmentLevel", f"concept:{level_name}")
         yield (c, "accord:textStage", "concept:InFinalText")
         yield (c, "accord:partOfGuarantee", guarantee)
         yield (c, "accord:location", state(beneficiary))
@@ -351,7 +360,7 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
         else:
             yield (c, "accord:expressedIn", statements[j % len(statements)])
         yield (c, "accord:summary", lit(f"Commitment {j} of summit {k}: {sentence(rng, 12)}."))
-        yield from derived(c)
+        yield from coded(c)
         for n in range(rng.randrange(4)):  # 0-3 conditions, all of which must hold
             cond = f"{c}-condition-{n}"
             ctype, party_kind = rng.choice(CONDITION_TYPES)
@@ -363,7 +372,19 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
                 yield (cond, "accord:approvingBody", f"id:bench-legislature-{STATES[host][0].lower()}")  # fmt: skip
             elif party_kind is not None:
                 yield (cond, f"accord:{party_kind}", state(rng.randrange(len(STATES))))
-            yield from derived(cond)
+            yield from coded(cond)
+
+    # A refusal and an option left open are positions, not commitments (model 0.2).
+    if declined:
+        kinds = sorted(rng.sample(CONTRIBUTION_TYPES, 2))
+        for stance, kind, what in (("Declines", kinds[0], "declines"), ("DoesNotRuleOut", kinds[1], "does not rule out")):  # fmt: skip
+            refusal = f"{u}-{stance.lower()}"
+            yield (refusal, "rdf:type", "accord:Position")
+            yield (refusal, "rdfs:label", lit(f"{STATES[abstainer][2]} {what} {kind} (summit {k})"))
+            yield (refusal, "accord:heldBy", state(abstainer))
+            yield (refusal, "accord:stance", f"concept:{stance}")
+            yield (refusal, "accord:concerns", f"concept:{kind}")
+            yield from coded(refusal)
 
     # What the first three participants said.
     for j, (p, said) in enumerate(zip(people[:3], statements, strict=True)):
@@ -375,7 +396,7 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
         yield (said, "accord:quote", lit(sentence(rng, 9)))
         yield (said, "accord:summary", lit(f"{person_name(p)} spoke on {sentence(rng, 6)}."))
         yield (said, "accord:supports", commitments[j % len(commitments)])
-        yield from derived(said)
+        yield from coded(said)
 
     # A position of a state on the guarantee.
     pos = f"{u}-position"
@@ -385,11 +406,11 @@ def unit(k: int, seed: int) -> Iterator[Triple]:
     yield (pos, "accord:stance", f"concept:{rng.choice(STANCES)}")
     yield (pos, "accord:concerns", guarantee)
     yield (pos, "accord:summary", lit(f"{sentence(rng, 10)}."))
-    yield from derived(pos)
+    yield from coded(pos)
 
 
 #: An upper bound on the triples of one unit (checked while generating).
-MAX_UNIT = 400
+MAX_UNIT = 460
 
 
 def triples(n: int, seed: int = 0, stats: dict[str, int] | None = None) -> Iterator[Triple]:

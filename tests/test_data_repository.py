@@ -30,8 +30,9 @@ COMMITMENT = PREFIXES + (
     "    accord:channel concept:NewsArticle .\n"
     'id:t-commitment a accord:Commitment ; rdfs:label "Belgium trains"@en ;\n'
     "    accord:committedBy id:BE ; accord:beneficiary id:UA ;\n"
-    "    accord:contributionType concept:Training ; accord:participation concept:Full ;\n"
-    '    accord:summary "Belgium would train."@en ; prov:wasDerivedFrom id:t-source .\n'
+    "    accord:contributionType concept:Training ; accord:commitmentLevel concept:PoliticalPledge ;\n"
+    '    accord:summary "Belgium would train."@en ; accord:evidence "Belgium would train" ;\n'
+    "    prov:wasDerivedFrom id:t-source .\n"
 )
 
 TYPOS = PREFIXES + (
@@ -318,7 +319,8 @@ def test_changed_validates_the_blank_nodes_of_the_changed_file(tmp_path: Path) -
     assert accord("init", cwd=tmp_path).returncode == 0
     (tmp_path / "data" / "condition.ttl").write_text(
         PREFIXES + "id:example-commitment accord:hasCondition [ a accord:Condition ;\n"
-        '    rdfs:label "A condition with no type"@en ; prov:wasDerivedFrom id:example-source ] .\n'
+        '    rdfs:label "A condition with no type"@en ; accord:evidence "once hostilities end" ;\n'
+        "    prov:wasDerivedFrom id:example-source ] .\n"
     )
     whole = accord("validate", cwd=tmp_path)
     changed = accord("validate", "--changed", "data/condition.ttl", cwd=tmp_path)

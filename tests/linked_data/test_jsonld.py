@@ -87,8 +87,25 @@ def test_declaration_frame_nests_signatories_and_commitments(client: TestClient)
     not_signed = {rec["nonSignatory"]["@id"] for rec in records if rec["@type"] == "NonSignature"}
     assert signed == {"id:UA", "id:coalition-european-countries"}
     assert not_signed == {"id:US"}
-    assert all("label" in rec.get("signatory", rec.get("nonSignatory")) for rec in records)
+    # The article's list of who signed ("signed only by ..."), a closed list.
+    (listing,) = [rec for rec in records if rec["@type"] == "SignatoryList"]
+    assert {a["@id"] for a in listing["listedSignatory"]} == signed
+    assert listing["closedList"] == "true"
+    agents = [
+        agent
+        for rec in records
+        for key in ("signatory", "nonSignatory", "listedSignatory")
+        for agent in (rec[key] if isinstance(rec.get(key), list) else [rec.get(key)])
+        if agent is not None
+    ]
+    assert len(agents) == len(records) + 1  # one agent a record, two in the list
+    assert all("label" in agent for agent in agents)
+    # Every text version is embedded under hasVersion, not where another points at it
+    # (the final text is prov:wasRevisionOf the drafts).
     versions = {v["@id"]: v for v in doc["hasVersion"]}
+    assert versions["id:paris-declaration-2026-final"]["wasRevisionOf"] == (
+        "id:paris-declaration-2026-drafts"
+    )
     final = versions["id:paris-declaration-2026-final"]
     commitments = {c["@id"]: c for p in final["containsProvision"] for c in p.get("expresses", [])}
     force = commitments["id:commitment-multinational-force"]

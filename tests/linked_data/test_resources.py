@@ -1,12 +1,18 @@
 """Dereferencing minted IRIs: 303 from the thing to a document chosen by Accept (with
-q-values) or by extension, each document in its syntax and about its IRI."""
+q-values) or by extension, each document in its syntax and about its IRI; 303 from an
+ontology's version IRIs to the ontology; 301 from a replaced IRI to its replacement."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
-from rdflib import URIRef
+from rdflib import DCTERMS, OWL, RDF, Graph, URIRef
 
+from accord.main import create_app
+from accord.settings import Settings
+from tests import REPO
 from tests.linked_data.conftest import ACCORD, CONCEPT, GRAPH, ID, ONTOLOGY, parse_rdf
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -132,6 +138,84 @@ def test_ontology_version_iri_redirects_to_the_ontology(client: TestClient) -> N
         client.get("/ontology/0.1.0.rdf", follow_redirects=False).headers["location"]
         == "/ontology.rdf"
     )
+
+
+def test_every_version_iri_the_ontology_declares_redirects(client: TestClient) -> None:
+    ontology = Graph().parse(REPO / "ontology" / "accord.ttl")
+    versions = {
+        str(v)
+        for p in (OWL.versionIRI, OWL.priorVersion)
+        for v in ontology.objects(URIRef(ONTOLOGY), p)
+    }
+    assert len(versions) >= 2, "a current and a prior version"
+    for version in versions:
+        path = version.removeprefix("https://w3id.org/accord")
+        r = client.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, "/ontology.html"), path
+
+
+#: An IRI of version 0.1 of the data, now a stub forwarding to the one that replaced it.
+OLD, NEW = "commitment-gr-no-direct-participation", "position-gr-no-direct-participation"
+
+
+def test_replaced_iri_moves_permanently_to_its_replacement(client: TestClient) -> None:
+    r = client.get(f"/id/{OLD}", headers={"Accept": BROWSER}, follow_redirects=False)
+    assert r.status_code == 301
+    # The thing moves to the thing: content negotiation happens there.
+    assert r.headers["location"] == f"/id/{NEW}"
+    assert f"/id/{NEW}" in r.text
+
+
+def test_replaced_iri_page_moves_to_the_replacement_page(client: TestClient) -> None:
+    r = client.get(f"/id/{OLD}.html", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (301, f"/id/{NEW}.html")
+    page = client.get(f"/id/{OLD}", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert page.url.path == f"/id/{NEW}.html"
+    assert f"<code>{ID}{NEW}</code>" in page.text
+
+
+@pytest.mark.parametrize("ext", ["ttl", "jsonld", "nt", "rdf"])
+def test_replaced_iri_documents_move_to_the_replacement_documents(
+    client: TestClient, ext: str
+) -> None:
+    r = client.get(f"/id/{OLD}.{ext}?on=2026-01-07", follow_redirects=False)
+    assert r.status_code == 301
+    assert r.headers["location"] == f"/id/{NEW}.{ext}?on=2026-01-07"
+
+
+def test_replaced_iri_as_turtle_by_accept_describes_the_replacement(client: TestClient) -> None:
+    r = client.get(f"/id/{OLD}", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert [h.status_code for h in r.history] == [301, 303]
+    assert r.url.path == f"/id/{NEW}.ttl"
+    g = parse_rdf(r.content, "text/turtle")
+    new = URIRef(ID + NEW)
+    assert (new, RDF.type, URIRef(ACCORD + "Position")) in g
+    # The replacement's document names the old IRI that forwards to it.
+    assert (URIRef(ID + OLD), DCTERMS.isReplacedBy, new) in g
+
+
+def test_a_typed_resource_or_several_replacements_is_described_not_moved(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data.ttl"
+    data.write_text(
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix id: <https://w3id.org/accord/id/> .\n"
+        "id:typed a rdfs:Resource ; dcterms:isReplacedBy id:new .\n"
+        "id:split dcterms:isReplacedBy id:new , id:newer .\n"
+        "id:stub dcterms:isReplacedBy id:new .\n"
+        "id:new rdfs:label 'new' .\n"
+        "id:newer rdfs:label 'newer' .\n"
+    )
+    client = TestClient(create_app(Settings(paths=[REPO / "ontology", data])))
+    for old in ("typed", "split"):
+        r = client.get(f"/id/{old}.ttl", follow_redirects=False)
+        assert r.status_code == 200, old
+    r = client.get("/id/stub.ttl", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (301, "/id/new.ttl")
 
 
 def test_shapes_namespace_resolves_too(client: TestClient) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pyoxigraph as ox
+from rdflib.namespace import XSD
 
 from accord.namespaces import sparql_prologue
 from accord.publish.describe import ref, select
@@ -197,6 +198,24 @@ class PledgeRow:
     stage: str | None
     conditions: list[tuple[str, str | None]]  # (condition, its type)
     reports: list[tuple[str, str | None, str | None]]  # (statement, speaker, quote)
+    level: str | None = None
+    # the latest lifecycle step known by the page's date (or at all): (type, date text)
+    status: tuple[str, str] | None = None
+    status_known_from: str = ""
+
+
+def known_from(value: str, datatype: str | None) -> str:
+    """The day from which a step dated ``value`` is known to have happened, as text.
+
+    A step known only to the month or year counts from the end of it (a "2026-03"
+    approval is not known to have happened on 15 March).  The named query
+    ``status-as-of`` applies the same rule in SPARQL.
+    """
+    if datatype == str(XSD.gYear):
+        return value + "-12-31"
+    if datatype == str(XSD.gYearMonth):
+        return value + "-31"
+    return value
 
 
 @dataclass
@@ -240,10 +259,11 @@ def state_section(store: Store, iri: str, on: date | None = None) -> StateSectio
 
     rows = _q(
         store,
-        f"""SELECT ?commitment ?via ?participation ?stage ?condition ?ctype WHERE {{
+        f"""SELECT ?commitment ?via ?participation ?level ?stage ?condition ?ctype WHERE {{
           {{ ?commitment accord:committedBy {s} }}
           UNION {{ ?commitment accord:committedBy ?via . ?via org:hasMember {s} }}
           OPTIONAL {{ ?commitment accord:participation ?participation }}
+          OPTIONAL {{ ?commitment accord:commitmentLevel ?level }}
           OPTIONAL {{ ?commitment accord:textStage ?stage }}
           OPTIONAL {{ ?commitment accord:hasCondition ?condition .
                      OPTIONAL {{ ?condition accord:conditionType ?ctype }} }}
@@ -253,7 +273,10 @@ def state_section(store: Store, iri: str, on: date | None = None) -> StateSectio
     for r in rows:
         c = _v(r, "commitment") or ""
         pledge = pledges.setdefault(
-            c, PledgeRow(c, _v(r, "via"), _v(r, "participation"), _v(r, "stage"), [], [])
+            c,
+            PledgeRow(
+                c, _v(r, "via"), _v(r, "participation"), _v(r, "stage"), [], [], _v(r, "level")
+            ),
         )
         cond = _v(r, "condition")
         if cond and (cond, _v(r, "ctype")) not in pledge.conditions:
@@ -275,6 +298,32 @@ def state_section(store: Store, iri: str, on: date | None = None) -> StateSectio
             reported.reports.append(report)
     for pledge in pledges.values():
         pledge.conditions.sort()
+    # The lifecycle: each pledge's latest step known by the date (or at all); with a
+    # date, only the pledges with a step known by then ("as of").
+    rows = _q(
+        store,
+        f"""SELECT ?commitment ?type ?when WHERE {{
+          {{ ?commitment accord:committedBy {s} }}
+          UNION {{ ?commitment accord:committedBy ?via . ?via org:hasMember {s} }}
+          ?step accord:ofCommitment ?commitment ; accord:eventType ?type .
+          {{ ?step accord:date ?when }}
+          UNION {{ ?step accord:notAfter ?when FILTER NOT EXISTS {{ ?step accord:date ?d }} }}
+        }}""",
+    )
+    limit = on.isoformat() if on is not None else None
+    for r in rows:
+        stepped = pledges.get(_v(r, "commitment") or "")
+        when = r.get("when")
+        if stepped is None or not isinstance(when, ox.Literal):
+            continue
+        known = known_from(when.value, when.datatype.value)
+        if limit is not None and known > limit:
+            continue
+        if stepped.status is None or known > stepped.status_known_from:
+            stepped.status = (_v(r, "type") or "", when.value)
+            stepped.status_known_from = known
+    if on is not None:
+        pledges = {c: p for c, p in pledges.items() if p.status is not None}
 
     rows = _q(
         store,

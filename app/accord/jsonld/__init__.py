@@ -2,8 +2,10 @@
 
 The context (``context.jsonld`` beside this file) gives readable keys: a term for every
 class and property of the ontology (``committedBy``, ``hasCondition``, ``label``...),
-the project's prefixes for IRIs (``id:FR``, ``concept:Ceasefire``), dates as plain
-strings and English as the default language.  It is published at
+the project's prefixes for IRIs (``id:FR``, ``concept:Ceasefire``), calendar dates as
+plain strings (a date given only as a month or a year keeps its type:
+``"accord:date": {"@value": "2026-01", "@type": "xsd:gYearMonth"}``) and English as
+the default language.  It is published at
 ``{base}context.jsonld`` (served at ``/context.jsonld``), and the JSON-LD that the
 server answers refers to it by that IRI.
 

@@ -34,6 +34,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
+OWL_PRIOR_VERSION = "http://www.w3.org/2002/07/owl#priorVersion"
+DCTERMS_IS_REPLACED_BY = "http://purl.org/dc/terms/isReplacedBy"
 #: How deep blank nodes are followed from a resource.
 BNODE_DEPTH = 6
 #: At most this many inbound links, and cards, per description.
@@ -109,8 +111,12 @@ def ref(iri: str) -> str:
 class Target:
     iri: str
     kind: Kind
-    #: For an alias (an ontology's version IRI): the IRI whose document to show.
+    #: For an alias (an ontology's version IRI, current or prior): the IRI whose
+    #: document to show.
     alias_of: str | None = None
+    #: For a forwarding stub (no ``rdf:type``, one ``dcterms:isReplacedBy``): the IRI
+    #: that replaces it.
+    replaced_by: str | None = None
 
 
 @lru_cache(maxsize=8)
@@ -127,15 +133,46 @@ def resolve(store: Store, iri: str, base_iri: str) -> Target | None:
         return None
     if iri in _graph_names(store, store.version):  # type: ignore[arg-type]
         return Target(iri, "graph")
-    rows = select(store, f"SELECT ?x WHERE {{ ?x <{OWL_VERSION_IRI}> {ref(iri)} }} LIMIT 1")
-    if rows and isinstance(rows[0]["x"], ox.NamedNode):
-        return Target(iri, "namespace", alias_of=rows[0]["x"].value)
     node = ref(iri)
+    alias, replacement = _alias_or_replacement(store, node)
+    if alias:
+        return Target(iri, "namespace", alias_of=alias)
+    if replacement:
+        return Target(iri, "resource", replaced_by=replacement)
     if ask(
         store, f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} UNION {{ ?s {node} ?o }} }}"
     ):
         return Target(iri, "resource")
     return None
+
+
+def _alias_or_replacement(store: Store, node: str) -> tuple[str | None, str | None]:
+    """One query for the two kinds of IRI that answer with another's documents:
+
+    * an ontology's version IRI, current (``owl:versionIRI``) or earlier
+      (``owl:priorVersion``): (the ontology's IRI, None);
+    * a forwarding stub, with no ``rdf:type`` and one ``dcterms:isReplacedBy``, an
+      IRI: (None, the replacement).  A typed resource, or one replaced by several, is
+      described as any other (its document lists the replacements).
+    """
+    rows = select(
+        store,
+        "SELECT DISTINCT ?ontology ?new ?typed WHERE { "
+        f"{{ ?ontology <{OWL_VERSION_IRI}>|<{OWL_PRIOR_VERSION}> {node} }} UNION "
+        f"{{ {node} <{DCTERMS_IS_REPLACED_BY}> ?new . "
+        f"BIND(EXISTS {{ {node} <{RDF_TYPE}> ?t }} AS ?typed) }} }} LIMIT 10",
+    )
+    ontologies = sorted(
+        r["ontology"].value for r in rows if isinstance(r.get("ontology"), ox.NamedNode)
+    )
+    if ontologies:
+        return ontologies[0], None
+    replacements = [r for r in rows if "new" in r]
+    if len(replacements) == 1:
+        new, typed = replacements[0]["new"], replacements[0].get("typed")
+        if isinstance(new, ox.NamedNode) and term_value(typed) != "true":
+            return None, new.value
+    return None, None
 
 
 def known_iris(store: Store, namespace: str) -> list[str]:

@@ -12,7 +12,12 @@ canonical IRIs, and the server maps each request path back to one.
 * Hash namespaces (``/ontology`` for ``{base}ontology#State``, ``/shapes``): the
   namespace IRI redirects the same way to ``/ontology.html`` etc.; the browser keeps
   the fragment across the redirect and the HTML has an anchor per term.  An
-  ontology's version IRI (``/ontology/0.1.0``) redirects to the ontology's documents.
+  ontology's version IRIs, the current one (``owl:versionIRI``) and earlier ones
+  (``owl:priorVersion``), redirect to the ontology's documents.
+* An IRI the data has replaced (a stub with no ``rdf:type`` and one
+  ``dcterms:isReplacedBy``) answers ``301 Moved Permanently`` to the same URL of its
+  replacement: ``/id/old`` to ``/id/new``, ``/id/old.ttl`` to ``/id/new.ttl``, the
+  query string kept.
 * A named graph's documents hold its statements.
 * JSON-LD refers to the published context ``/context.jsonld`` (``{base}context.jsonld``);
   ``/id/X.jsonld?frame=NAME`` answers the resource framed by ``/frames/NAME``
@@ -100,6 +105,8 @@ def serve(request: Request, store: Store, settings: Settings, rest: str) -> Resp
         return not_found(request, store, settings, iri)
     root = root_of(request)
     query = f"?{request.url.query}" if request.url.query else ""
+    if target.replaced_by:
+        return moved(target.replaced_by, ext, base, root, query)
     if ext is None or target.alias_of:
         if ext is None:
             accept = request.headers.get("accept")
@@ -136,6 +143,19 @@ def serve(request: Request, store: Store, settings: Settings, rest: str) -> Resp
         lambda: representation(store, target, media_type, base, root, frame, on),
         content_type(media_type),
         headers,
+    )
+
+
+def moved(new: str, ext: str | None, base: str, root: str, query: str) -> Response:
+    """301 from a replaced IRI's URL to the same URL of its replacement (an IRI minted
+    elsewhere: to that IRI itself)."""
+    path = path_for_iri(new, base)
+    if path is None:
+        location = new
+    else:
+        location = f"{root}{path}{f'.{ext}' if ext else ''}{query}"
+    return PlainTextResponse(
+        f"Moved Permanently: {location}\n", status_code=301, headers={"Location": location}
     )
 
 
