@@ -226,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="write the whole dataset in one RDF format (reproducible, byte for byte)",
         description="Export the dataset. nq and trig keep the named graphs; ttl, nt, rdf "
-        "and jsonld hold their union. The same data gives the same bytes.",
+        "and jsonld hold their union; commitments-csv and atop-members are tables. The "
+        "same data gives the same bytes.",
     )
     export.add_argument(
         "paths",
@@ -236,7 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="RDF files or folders (default: bundled)",
     )
     export.add_argument(
-        "--format", choices=["ttl", "nt", "nq", "trig", "jsonld", "rdf"], default="ttl"
+        "--format",
+        choices=["ttl", "nt", "nq", "trig", "jsonld", "rdf", "commitments-csv", "atop-members"],
+        default="ttl",
+        help="an RDF format, or a table for R, Stata or pandas: commitments-csv (one row "
+        "per commitment and party) or atop-members (one row per declaration and state, "
+        "ATOP-style dummies); tables are keyed by ISO, COW and GW codes and carry the "
+        "dataset version",
     )
     export.add_argument("--out", type=Path, help="output file (.gz: gzipped); default: stdout")
     export.add_argument(

@@ -111,7 +111,12 @@ def _has_blank(q: ox.Quad) -> bool:
 
 
 def export(store: Store, fmt: str, base_iri: str | None = None) -> bytes:
-    """The whole dataset in one format (an extension of ``FORMATS``)."""
+    """The whole dataset in one format (an extension of ``FORMATS``), or one of the
+    tables of ``accord.publish.tables`` (``commitments-csv``, ``atop-members``)."""
+    from accord.publish.tables import TABLES, table_csv
+
+    if fmt in TABLES:
+        return table_csv(store, fmt)
     spec = export_format(fmt)
     quads = canonical_quads(dataset_quads(store))
     return serialize_dataset(quads, spec.name, store.version, base_iri)
