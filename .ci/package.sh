@@ -70,8 +70,10 @@ cat >data/belgium.ttl <<'EOF'
 @prefix prov: <http://www.w3.org/ns/prov#> .
 id:ci-commitment a accord:Commitment ; rdfs:label "Belgium: training"@en ;
     accord:committedBy id:BE ; accord:beneficiary id:UA ;
-    accord:contributionType concept:Training ; accord:participation concept:Full ;
+    accord:contributionType concept:Training ; accord:commitmentLevel concept:PoliticalPledge ;
     accord:summary "Belgium would take part in military training."@en ;
+    accord:evidence "focusing on air and maritime capabilities and military training" ;
+    accord:locator "L46" ;
     prov:wasDerivedFrom id:example-source .
 EOF
 accord validate || fail "a commitment by id:BE for id:UA does not validate"

@@ -327,3 +327,67 @@ def test_changed_validates_the_blank_nodes_of_the_changed_file(tmp_path: Path) -
     assert whole.returncode == changed.returncode == 1, changed.stdout
     for run in (whole, changed):
         assert "A condition has exactly one accord:conditionType" in run.stdout
+
+
+def _scaffolded(tmp_path: Path) -> Path:
+    assert accord("init", cwd=tmp_path).returncode == 0
+    return tmp_path / "data" / "example.ttl"
+
+
+def test_evidence_that_is_not_in_the_archived_source_is_a_violation(tmp_path: Path) -> None:
+    example = _scaffolded(tmp_path)
+    text = example.read_text(encoding="utf-8")
+    example.write_text(
+        text.replace('"once hostilities end"', '"once the hostilities end"'), encoding="utf-8"
+    )
+    run = accord("validate", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "id:example-condition" in run.stdout
+    assert (
+        "accord:evidence is not in the archived source (sources/paris-summit-2026-01-06.txt)"
+        in run.stdout
+    )
+    assert "[shape:EvidenceInSource]" in run.stdout
+
+
+def test_evidence_at_another_line_than_its_locator_is_a_violation(tmp_path: Path) -> None:
+    example = _scaffolded(tmp_path)
+    example.write_text(
+        example.read_text(encoding="utf-8").replace('"L46"', '"L40"'), encoding="utf-8"
+    )
+    run = accord("validate", cwd=tmp_path)
+    assert run.returncode == 1
+    assert (
+        "accord:evidence is on line(s) L46 of the archived source, not at its accord:locator"
+        in run.stdout
+    )
+
+
+def test_an_archived_copy_that_is_not_there_is_a_violation(tmp_path: Path) -> None:
+    example = _scaffolded(tmp_path)
+    example.write_text(
+        example.read_text(encoding="utf-8").replace(
+            '"sources/paris-summit-2026-01-06.txt"', '"sources/not-archived.txt"'
+        ),
+        encoding="utf-8",
+    )
+    run = accord("validate", cwd=tmp_path)
+    assert run.returncode == 1
+    assert (
+        "the archived copy 'sources/not-archived.txt' that its source names is not found"
+        in run.stdout
+    )
+
+
+def test_an_archived_copy_outside_the_repository_is_never_read(tmp_path: Path) -> None:
+    example = _scaffolded(tmp_path)
+    example.write_text(
+        example.read_text(encoding="utf-8").replace(
+            '"sources/paris-summit-2026-01-06.txt"', '"/etc/passwd"'
+        ),
+        encoding="utf-8",
+    )
+    run = accord("validate", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "[shape:Source-localCopy, sh:PatternConstraintComponent]" in run.stdout
+    assert "EvidenceInSource" not in run.stdout  # the evidence is not checked against it

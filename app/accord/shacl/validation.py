@@ -392,13 +392,17 @@ def context_files(data_files: Collection[Path]) -> list[Path]:
 
 @dataclass(frozen=True)
 class Undeclared:
-    """A term of a namespace Accord owns that no ontology declares, where a file uses it."""
+    """A problem found outside SHACL, reported as a SHACL result of the check ``shape``:
+    a term of a namespace Accord owns that no ontology declares, where a file uses it
+    (:data:`CLOSURE`), or evidence that is not in its source's archived text
+    (:data:`EVIDENCE`)."""
 
     file: str
     subject: Node
     predicate: Node
-    term: URIRef
+    term: URIRef | Literal
     message: str
+    shape: URIRef = SHAPE.NamespaceClosure
 
     def row(self) -> Violation:
         return Violation(
@@ -408,7 +412,7 @@ class Undeclared:
             value=None if self.term == self.predicate else short(self.term),
             severity="Violation",
             message=self.message,
-            shape=short(CLOSURE),
+            shape=short(self.shape),
             component=None,
         )
 
@@ -418,7 +422,7 @@ class Undeclared:
         results.add((report, SH.result, result))
         results.add((result, RDF.type, SH.ValidationResult))
         results.add((result, SH.resultSeverity, SH.Violation))
-        results.add((result, SH.sourceShape, CLOSURE))
+        results.add((result, SH.sourceShape, self.shape))
         results.add((result, SH.focusNode, self.subject))
         results.add((result, SH.resultPath, self.predicate))
         if self.term != self.predicate:
@@ -450,6 +454,109 @@ def undeclared(loaded: Iterable[LoadedFiles], ontology: Graph) -> list[Undeclare
             message = f"{short(term)} is not a term of Accord's ontology{hint}"
             found += [Undeclared(file, s, p, term, message) for file, s, p in uses]
     return found
+
+
+#: The check behind evidence results: each accord:evidence span of a node is in the
+#: archived text (accord:localCopy) of a source the node is derived from.
+EVIDENCE = SHAPE.EvidenceInSource
+PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _archived(copy: str, roots: Sequence[Path]) -> list[str] | None:
+    """The lines of an archived copy, looked for under each root in turn.  Only a path
+    inside a root is read: an absolute path or one with ``..`` (which the shapes reject
+    too) is never opened."""
+    if not _inside(copy):
+        return None
+    for root in roots:
+        path = root / copy
+        if path.is_file():
+            return path.read_text(encoding="utf-8", errors="replace").split("\n")
+    return None
+
+
+def _inside(copy: str) -> bool:
+    """A relative path that stays inside its root (the shape Source-localCopy says so)."""
+    relative = Path(copy)
+    return not (relative.is_absolute() or ".." in relative.parts or "\\" in copy)
+
+
+def _lines(locators: Iterable[Node]) -> set[int]:
+    found: set[int] = set()
+    for locator in locators:
+        first, _, last = str(locator).partition("-")
+        if first[1:].isdigit() and (not last or last[1:].isdigit()):
+            found.update(range(int(first[1:]), int((last or first)[1:]) + 1))
+    return found
+
+
+def evidence_not_in_source(
+    data: LoadedFiles, roots: Sequence[Path], focus: Collection[Node] | None
+) -> list[Undeclared]:
+    """Each evidence span that is not, whitespace aside, in the archived copy of a source
+    its node is derived from (or not on the lines its accord:locator gives), and each
+    archived copy a source names that is not found under ``roots``.  Nodes whose sources
+    name no archived copy are not checked."""
+    graph, files_of = data.graph, data.files_of()
+    found = []
+    for node in sorted({s for s in graph.subjects(ACCORD.evidence, None)}, key=str):
+        if focus is not None and node not in focus:
+            continue
+        file = (files_of.get(node) or ["?"])[0]
+        copies = sorted(
+            str(c)
+            for source in graph.objects(node, PROV_DERIVED)
+            for c in graph.objects(source, ACCORD.localCopy)
+            if _inside(str(c))  # any other is a shape violation, and never read
+        )
+        texts = {copy: _archived(copy, roots) for copy in copies}
+        for copy, lines in texts.items():
+            if lines is None:
+                message = f"the archived copy {copy!r} that its source names is not found"
+                found.append(
+                    Undeclared(file, node, ACCORD.localCopy, Literal(copy), message, EVIDENCE)
+                )
+        readable = [lines for lines in texts.values() if lines is not None]
+        if not readable:
+            continue
+        located = _lines(graph.objects(node, ACCORD.locator))
+        for span in sorted(graph.objects(node, ACCORD.evidence), key=str):
+            wanted = _normalised(str(span))
+            hits = {
+                i
+                for lines in readable
+                for i, line in enumerate(lines, 1)
+                if wanted in _normalised(line)
+            }
+            if not hits:
+                message = (
+                    f"accord:evidence is not in the archived source ({', '.join(copies)}): "
+                    "copy the source's words verbatim, within one line"
+                )
+            elif located and not hits & located:
+                message = (
+                    f"accord:evidence is on line(s) {', '.join(f'L{i}' for i in sorted(hits))} "
+                    f"of the archived source, not at its accord:locator"
+                )
+            else:
+                continue
+            found.append(Undeclared(file, node, ACCORD.evidence, span, message, EVIDENCE))  # type: ignore[arg-type]
+    return found
+
+
+def source_roots(data_paths: Sequence[Path]) -> list[Path]:
+    """Where archived copies (``accord:localCopy "sources/..."``) are looked for: the
+    current folder, each data path's folder and their parents, then Accord's bundle."""
+    roots = [Path.cwd()]
+    for path in data_paths:
+        start = path.resolve() if path.is_dir() else path.resolve().parent
+        roots += [start, *start.parents]
+    roots.append(resources.BUNDLE)
+    return list(dict.fromkeys(roots))
 
 
 def validate(
@@ -485,6 +592,8 @@ def validate(
     files_of = {**ontology.files_of(), **data.files_of()}
     rows = violations(results, files_of)
     closure = [] if standalone else undeclared([data, own_shapes], ontology.graph)
+    if not standalone:
+        closure += evidence_not_in_source(data, source_roots(data_paths), focus)
     report = next(results.subjects(RDF.type, SH.ValidationReport), None)
     if closure and report is not None:
         results.set((report, SH.conforms, Literal(False)))
