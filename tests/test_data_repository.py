@@ -236,6 +236,7 @@ def test_init_makes_a_repository_that_validates(tmp_path: Path) -> None:
         ".github/workflows/validate.yml",
         ".gitignore",
         "README.md",
+        "coding/accord-coding.xlsx",
         "data/example.ttl",
         "sources/paris-summit-2026-01-06.txt",
     ]

@@ -69,9 +69,30 @@ def _init(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from accord.publish.export import run_export
 
+    if args.format in ("xlsx", "csv-folder"):
+        from accord.sheets.commands import run_export_tables
+
+        if args.out is None:
+            sys.stderr.write(
+                f"accord export: --format {args.format} needs --out (a file or folder)\n"
+            )
+            return 2
+        return run_export_tables(args.paths, args.out)
     return run_export(
         args.paths, dict(args.graph or []), args.format, args.out, sys.stdout.buffer, sys.stderr
     )
+
+
+def _template(args: argparse.Namespace) -> int:
+    from accord.sheets.commands import run_template
+
+    return run_template(args.out)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from accord.sheets.commands import run_import
+
+    return run_import(args.source, args.out, args.force)
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -192,6 +213,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.set_defaults(func=_init)
 
+    template = sub.add_parser(
+        "template",
+        help="write a coding workbook (.xlsx) or folder of CSV files to code declarations in",
+        description="A workbook generated from the ontology and its SKOS schemes: one sheet "
+        "per kind of record (sources, declarations, signatures, commitments, conditions, "
+        "events, statements, people, offices...), columns named for researchers, drop-down "
+        "lists of the allowed concepts, a codebook sheet with every column's definition, and "
+        "one example row per sheet. A path not ending in .xlsx is written as a folder of CSV "
+        "files with a Frictionless Table Schema (datapackage.json). Then: accord import.",
+    )
+    template.add_argument(
+        "--out", type=Path, default=Path("accord-coding.xlsx"), help="default: accord-coding.xlsx"
+    )
+    template.set_defaults(func=_template)
+
+    imports = sub.add_parser(
+        "import",
+        help="turn a coding workbook or CSV folder into validated RDF",
+        description="Rows to RDF in Accord's vocabulary (an id column gives each record its "
+        "IRI; references between sheets by id), every cell checked, then the same validation "
+        "as accord validate. Every problem is reported as sheet:row:column with what is wrong "
+        "and a suggestion. Nothing is written unless it validates (--force writes it, with "
+        "the report beside it). Exit status 0 written, 1 problems, 2 unreadable input.",
+    )
+    imports.add_argument("source", type=Path, help="a workbook (.xlsx) or a folder of CSV files")
+    imports.add_argument(
+        "--out", type=Path, help="the Turtle file to write (default: data/SOURCE.ttl)"
+    )
+    imports.add_argument("--force", action="store_true", help="write even with problems")
+    imports.set_defaults(func=_import)
+
     load = sub.add_parser(
         "load",
         help="publish the graph to an external SPARQL 1.1 store (one named graph per file)",
@@ -238,12 +290,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "--format",
-        choices=["ttl", "nt", "nq", "trig", "jsonld", "rdf", "commitments-csv", "atop-members"],
+        choices=[
+            "ttl",
+            "nt",
+            "nq",
+            "trig",
+            "jsonld",
+            "rdf",
+            "commitments-csv",
+            "atop-members",
+            "xlsx",
+            "csv-folder",
+        ],
         default="ttl",
         help="an RDF format, or a table for R, Stata or pandas: commitments-csv (one row "
         "per commitment and party) or atop-members (one row per declaration and state, "
         "ATOP-style dummies); tables are keyed by ISO, COW and GW codes and carry the "
-        "dataset version",
+        "dataset version; xlsx or csv-folder: the coding workbook layout of accord template "
+        "(needs --out)",
     )
     export.add_argument("--out", type=Path, help="output file (.gz: gzipped); default: stdout")
     export.add_argument(

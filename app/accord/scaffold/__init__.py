@@ -1,8 +1,9 @@
 """``accord init``: scaffold a data repository that validates against Accord.
 
 It writes ``data/`` with one example file that conforms, ``sources/`` with the archived
-article the example cites, a ``README.md`` with the conventions, and a GitHub Actions
-workflow that installs this version of Accord and runs ``accord validate`` (only what a
+article the example cites, ``coding/accord-coding.xlsx`` (the workbook of ``accord
+template``, for coding in a spreadsheet), a ``README.md`` with the conventions, and a
+GitHub Actions workflow that installs this version of Accord and runs ``accord validate`` (only what a
 pull request changes, on pull requests).  It never overwrites a file.
 """
 
@@ -18,12 +19,25 @@ from accord import __version__, resources
 EXAMPLE_SOURCE = "paris-summit-2026-01-06.txt"
 
 
+def _workbook() -> bytes:
+    """The coding workbook of ``accord template``."""
+    import io
+
+    from accord.sheets.commands import template_examples
+    from accord.sheets.workbook import write_xlsx
+
+    out = io.BytesIO()
+    write_xlsx({}, out, template_examples())
+    return out.getvalue()
+
+
 def _templates() -> dict[str, bytes]:
     """The files to write: {path in the new repository: content}."""
     here = files(__name__)
     workflow = (here / "validate.yml").read_text("utf-8").replace("@VERSION@", __version__)
     return {
         "data/example.ttl": (here / "example.ttl").read_bytes(),
+        "coding/accord-coding.xlsx": _workbook(),
         f"sources/{EXAMPLE_SOURCE}": (resources.SOURCES / EXAMPLE_SOURCE).read_bytes(),
         "README.md": (here / "README.md").read_bytes(),
         ".github/workflows/validate.yml": workflow.encode("utf-8"),
