@@ -88,6 +88,11 @@ accord validate >"$work/typo.txt" || status=$?
 grep -q "accord:hasConditon is not a term of Accord's ontology; did you mean accord:hasCondition?" \
   "$work/typo.txt" || { cat "$work/typo.txt"; fail "the report does not name the misspelled property"; }
 echo "a misspelled property: exit 1, named with a suggestion"
+accord template --out "$work/coding.xlsx" >/dev/null || fail "accord template failed"
+accord export --format xlsx --out "$work/bundled.xlsx" >/dev/null || fail "accord export --format xlsx failed"
+accord import "$work/bundled.xlsx" --out "$work/bundled.ttl" >"$work/import.txt" \
+  || { cat "$work/import.txt"; fail "the bundled data, exported to a workbook, does not import"; }
+echo "spreadsheet path: template written; the bundled data exported to a workbook imports and validates"
 cd "$work"
 
 port=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

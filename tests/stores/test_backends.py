@@ -12,7 +12,6 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph
-from rdflib.compare import isomorphic
 
 from accord.errors import QuerySyntaxError, StoreError
 from accord.namespaces import sparql_prologue
@@ -45,6 +44,15 @@ RDFLIB = {
 }
 LABELS = """SELECT ?s ?label WHERE { ?s rdfs:label ?label FILTER(lang(?label) = "en") }"""
 SHAPE_BNODES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isBlank(?s)) }"
+
+
+def canonical(graph: Graph) -> set[ox.Quad]:
+    """The graph's triples with canonical blank node labels (RDFC-1.0)."""
+    dataset = ox.Dataset(
+        ox.parse(graph.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES)
+    )
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return set(dataset)
 
 
 def rows(
@@ -245,7 +253,10 @@ def test_construct_with_blank_nodes_in_every_format(
         Graph().parse(data=want, format=fmt),
     )
     assert len(embedded_graph) > 100
-    assert isomorphic(remote_graph, embedded_graph)
+    # Compared by RDFC-1.0 canonical form (pyoxigraph): without the shapes' IRIs to anchor
+    # them, the blank nodes form identical, disconnected structures (the three sh:or
+    # lists of the date shapes) on which rdflib's isomorphism search runs for minutes.
+    assert canonical(remote_graph) == canonical(embedded_graph)
     if media_type == "text/turtle":
         assert b"@prefix sh: <http://www.w3.org/ns/shacl#>" in body
 
