@@ -101,10 +101,14 @@ def run_import(
         staged.write_text(turtle, encoding="utf-8")
         outcome = validate([staged])
     flagged = {p.place for p in problems}
+    rows_flagged = {(p.place.sheet, p.place.row) for p in problems}
     for row in outcome.rows:
         place = _place(imported, row.focus, row.path) or Place(source.name)
         if place in flagged:
             continue  # the cell's own problem says it already
+        if not place.column and (place.sheet, place.row) in rows_flagged:
+            continue  # a rule on the whole row, broken by a cell reported already
+
         value = f" ({row.value})" if row.value else ""
         problems.append(Problem(place, f"{row.message}{value} [{row.shape}]"))
     problems = sorted(set(problems))

@@ -30,6 +30,8 @@ TEXT_SEP = "\n"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 LANG_SUFFIX = re.compile(r"^(.*)@([a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)$", re.S)
 OTHER_COLUMNS = ("subject", "predicate", "object")
+#: Comparisons of a dangling id with the known ids, in all (about 10 s of difflib).
+ID_SUGGESTIONS = 1_000_000
 
 
 # --- problems, located ------------------------------------------------------------------
@@ -240,6 +242,24 @@ class Imported:
     cells: dict[tuple[Node, Node], Place] = field(default_factory=dict)
     rows: dict[Node, Place] = field(default_factory=dict)
     sheets: dict[Node, Sheet] = field(default_factory=dict)
+    # suggestions for ids that name no record (see suggest_id)
+    _ids: list[str] | None = field(default=None, repr=False)
+    _suggested: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def suggest_id(self, token: str, known: set[URIRef]) -> str:
+        """A close id for one that names no record.  The ids are listed once (sorted: the
+        same suggestion every run) and each token is looked up once; each look-up
+        compares it with every id, so only as many as ``ID_SUGGESTIONS`` comparisons
+        allow are made: a large workbook whose references all dangle (a sheet renamed
+        or missing, reported on its own) would otherwise take hours."""
+        if token not in self._suggested:
+            if self._ids is None:
+                self._ids = sorted(str(k)[len(ID) :] for k in known if str(k).startswith(ID))
+            affordable = ID_SUGGESTIONS // max(1, len(self._ids))
+            self._suggested[token] = (
+                suggest(token, self._ids) if len(self._suggested) < affordable else ""
+            )
+        return self._suggested[token]
 
     def place_of(self, subject: Node, predicate: Node | None) -> Place | None:
         """The cell a statement came from; for a value that is missing, the empty cell of
@@ -393,8 +413,7 @@ def _terms(
                     bad("is neither an id, a CURIE (wd:Q142) nor an IRI", token)
                 continue
             if kind == Kind.REF and str(term).startswith(ID) and term not in known:
-                ids = [str(k)[len(ID) :] for k in known if str(k).startswith(ID)]
-                bad("no record has this id" + suggest(token, ids), token)
+                bad("no record has this id" + out.suggest_id(token, known), token)
                 continue
             found.append(term)
         return found
