@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from accord import __version__, resources
 from accord.shacl import validation
+from tests import run_accord
 
 PREFIXES = (
     "@prefix accord: <https://w3id.org/accord/ontology#> .\n"
@@ -42,13 +42,7 @@ TYPOS = PREFIXES + (
 
 
 def accord(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "accord.cli", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,  # a guard against a hang, not a timing assertion
-    )
+    return run_accord(*args, cwd=cwd)
 
 
 @pytest.fixture
@@ -335,13 +329,15 @@ def _scaffolded(tmp_path: Path) -> Path:
     return tmp_path / "data" / "example.ttl"
 
 
-def test_evidence_that_is_not_in_the_archived_source_is_a_violation(tmp_path: Path) -> None:
+def _validate_edited(tmp_path: Path, old: str, new: str) -> subprocess.CompletedProcess[str]:
+    """``accord validate`` on the scaffold's example with ``old`` replaced by ``new``."""
     example = _scaffolded(tmp_path)
-    text = example.read_text(encoding="utf-8")
-    example.write_text(
-        text.replace('"once hostilities end"', '"once the hostilities end"'), encoding="utf-8"
-    )
-    run = accord("validate", cwd=tmp_path)
+    example.write_text(example.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return accord("validate", cwd=tmp_path)
+
+
+def test_evidence_that_is_not_in_the_archived_source_is_a_violation(tmp_path: Path) -> None:
+    run = _validate_edited(tmp_path, '"once hostilities end"', '"once the hostilities end"')
     assert run.returncode == 1
     assert "id:example-condition" in run.stdout
     assert (
@@ -352,11 +348,7 @@ def test_evidence_that_is_not_in_the_archived_source_is_a_violation(tmp_path: Pa
 
 
 def test_evidence_at_another_line_than_its_locator_is_a_violation(tmp_path: Path) -> None:
-    example = _scaffolded(tmp_path)
-    example.write_text(
-        example.read_text(encoding="utf-8").replace('"L46"', '"L40"'), encoding="utf-8"
-    )
-    run = accord("validate", cwd=tmp_path)
+    run = _validate_edited(tmp_path, '"L46"', '"L40"')
     assert run.returncode == 1
     assert (
         "accord:evidence is on line(s) L46 of the archived source, not at its accord:locator"
@@ -365,14 +357,9 @@ def test_evidence_at_another_line_than_its_locator_is_a_violation(tmp_path: Path
 
 
 def test_an_archived_copy_that_is_not_there_is_a_violation(tmp_path: Path) -> None:
-    example = _scaffolded(tmp_path)
-    example.write_text(
-        example.read_text(encoding="utf-8").replace(
-            '"sources/paris-summit-2026-01-06.txt"', '"sources/not-archived.txt"'
-        ),
-        encoding="utf-8",
+    run = _validate_edited(
+        tmp_path, '"sources/paris-summit-2026-01-06.txt"', '"sources/not-archived.txt"'
     )
-    run = accord("validate", cwd=tmp_path)
     assert run.returncode == 1
     assert (
         "the archived copy 'sources/not-archived.txt' that its source names is not found"
@@ -381,14 +368,7 @@ def test_an_archived_copy_that_is_not_there_is_a_violation(tmp_path: Path) -> No
 
 
 def test_an_archived_copy_outside_the_repository_is_never_read(tmp_path: Path) -> None:
-    example = _scaffolded(tmp_path)
-    example.write_text(
-        example.read_text(encoding="utf-8").replace(
-            '"sources/paris-summit-2026-01-06.txt"', '"/etc/passwd"'
-        ),
-        encoding="utf-8",
-    )
-    run = accord("validate", cwd=tmp_path)
+    run = _validate_edited(tmp_path, '"sources/paris-summit-2026-01-06.txt"', '"/etc/passwd"')
     assert run.returncode == 1
     assert "[shape:Source-localCopy, sh:PatternConstraintComponent]" in run.stdout
     assert "EvidenceInSource" not in run.stdout  # the evidence is not checked against it

@@ -16,7 +16,6 @@ import datetime as dt
 import io
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from rdflib.compare import isomorphic
 
 from accord.namespaces import ACCORD, PREFIXES
 from accord.sheets.commands import run_export_tables, run_import
+from tests import run_accord
 
 ID = PREFIXES["id"]
 
@@ -68,13 +68,7 @@ def _import(source: Path, out: Path, cwd: Path, force: bool = False) -> Outcome:
 
 
 def accord(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "accord.cli", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,  # a guard against a hang, not a timing assertion
-    )
+    return run_accord(*args, cwd=cwd)
 
 
 def _turtle(path: Path) -> Graph:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,13 @@ from accord.sheets.commands import context_graph
 from accord.sheets.convert import Row, to_graph, to_tables
 from accord.sheets.layout import OTHER, layout
 from accord.sheets.workbook import read, write_csv_folder, write_xlsx
+from tests import run_accord
 
 DATA = sorted(resources.DATA.rglob("*.ttl"))
 
 
 def accord(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "accord.cli", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_accord(*args, cwd=cwd)
 
 
 def bundled() -> Graph:
