@@ -207,13 +207,18 @@ def test_a_typed_resource_or_several_replacements_is_described_not_moved(
         "id:typed a rdfs:Resource ; dcterms:isReplacedBy id:new .\n"
         "id:split dcterms:isReplacedBy id:new , id:newer .\n"
         "id:stub dcterms:isReplacedBy id:new .\n"
+        "id:away dcterms:isReplacedBy <https://evil.example/x> .\n"
+        "id:sly dcterms:isReplacedBy <https://w3id.org/accord//evil.example/x> .\n"
         "id:new rdfs:label 'new' .\n"
         "id:newer rdfs:label 'newer' .\n"
     )
     client = TestClient(create_app(Settings(paths=[REPO / "ontology", data])))
-    for old in ("typed", "split"):
+    # described, not moved: typed, replaced twice, or replaced by an IRI that would send
+    # the client to another site (data never redirects off the server)
+    for old in ("typed", "split", "away", "sly"):
         r = client.get(f"/id/{old}.ttl", follow_redirects=False)
         assert r.status_code == 200, old
+        assert "location" not in r.headers, old
     r = client.get("/id/stub.ttl", follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (301, "/id/new.ttl")
 

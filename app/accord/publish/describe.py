@@ -137,13 +137,22 @@ def resolve(store: Store, iri: str, base_iri: str) -> Target | None:
     alias, replacement = _alias_or_replacement(store, node)
     if alias:
         return Target(iri, "namespace", alias_of=alias)
-    if replacement:
+    if replacement and _local(replacement, base_iri):
         return Target(iri, "resource", replaced_by=replacement)
     if ask(
         store, f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} UNION {{ ?s {node} ?o }} }}"
     ):
         return Target(iri, "resource")
     return None
+
+
+def _local(iri: str, base_iri: str) -> bool:
+    """Whether a redirect to ``iri`` stays on this server: an IRI under the base whose
+    path is not protocol-relative (``{base}/evil.example/x`` would be ``//evil...``).
+    Data never sends a client elsewhere: a stub replaced by another site's IRI is
+    described like any resource, its replacement shown in its document."""
+    path = path_for_iri(iri, base_iri)
+    return path is not None and not path.startswith("//") and "\\" not in path
 
 
 def _alias_or_replacement(store: Store, node: str) -> tuple[str | None, str | None]:

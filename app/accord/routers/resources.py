@@ -147,13 +147,11 @@ def serve(request: Request, store: Store, settings: Settings, rest: str) -> Resp
 
 
 def moved(new: str, ext: str | None, base: str, root: str, query: str) -> Response:
-    """301 from a replaced IRI's URL to the same URL of its replacement (an IRI minted
-    elsewhere: to that IRI itself)."""
-    path = path_for_iri(new, base)
-    if path is None:
-        location = new
-    else:
-        location = f"{root}{path}{f'.{ext}' if ext else ''}{query}"
+    """301 from a replaced IRI's URL to the same URL of its replacement, on this server
+    (``resolve`` offers only replacements under the base: data never redirects a client
+    to another site)."""
+    path = path_for_iri(new, base) or "/"
+    location = f"{root}{path}{f'.{ext}' if ext else ''}{query}"
     return PlainTextResponse(
         f"Moved Permanently: {location}\n", status_code=301, headers={"Location": location}
     )
