@@ -238,3 +238,15 @@ def test_graph_document_holds_exactly_the_graph(client: TestClient, bundled_app)
         "application/n-triples",
     )
     assert len(g) == bundled_app.state.services.store.graph_sizes()[iri]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/id/a%20b", "/id/%3C", "/id/%00", "/id/%22", "/id/{", "/id/a%3Eb.ttl", "/concept/a%20b"],
+)
+def test_a_path_that_is_no_valid_iri_is_a_400_not_a_traceback(
+    client: TestClient, path: str
+) -> None:
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 400, r.text
+    assert "is not a valid IRI" in r.text and "names no resource" in r.text

@@ -31,6 +31,7 @@ from __future__ import annotations
 import difflib
 from datetime import date
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
@@ -89,6 +90,16 @@ def split_extension(store: Store, base: str, rest: str) -> tuple[str, str | None
     return iri_for_path(rest, base), None
 
 
+def _valid_iri(iri: str, path: str) -> None:
+    """A path whose IRI would not be a valid IRI (a space, <, >, ", {, a control
+    character...) names nothing Accord can mint: 400 naming the problem, before any
+    query is built from it."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise BadRequest(f"{path} names no resource: {iri!r} is not a valid IRI ({exc})") from None
+
+
 def serve(request: Request, store: Store, settings: Settings, rest: str) -> Response:
     base = settings.base_iri
     unknown = sorted(set(request.query_params) - PARAMETERS)
@@ -99,6 +110,7 @@ def serve(request: Request, store: Store, settings: Settings, rest: str) -> Resp
     frame = request.query_params.get("frame")
     if frame:
         get_frame(frame)  # an unknown frame is a 400 whatever else the request says
+    _valid_iri(iri_for_path(rest, base), request.url.path)
     iri, ext = split_extension(store, base, rest)
     target = resolve(store, iri, base)
     if target is None:
