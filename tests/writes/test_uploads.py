@@ -13,7 +13,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from accord.errors import BadRequest
-from accord.routers.graph_store import check_xml_entities
+from accord.routers.graph_store import check_xml_entities, entity_declarations, json_depth
 from tests.writes.conftest import AUTH, EX, MakeApp, count
 
 GRAPH = f"{EX}uploaded"
@@ -207,6 +207,41 @@ def test_deeply_nested_json_ld_is_refused(client: TestClient) -> None:
     r = put(client, "application/ld+json", body)
     assert r.status_code == 400 and "deeper than" in r.text
     assert client.get("/graph-store", params={"graph": GRAPH}).status_code == 404
+
+
+def test_deep_json_ld_followed_by_a_byte_that_is_not_utf8_is_refused(client: TestClient) -> None:
+    """The depth check reads bytes: 10,000 levels and then one byte that is not UTF-8
+    (issue 15: the old check decoded first, gave up on the decoding error, and
+    pyoxigraph's parser then crashed the server)."""
+    body = b'{"a": ' * 10_000 + b"\xff"  # 60 kB: under this server's JSON-LD cap
+    r = client.put(
+        "/graph-store",
+        params={"graph": GRAPH},
+        content=body,
+        headers={"Content-Type": "application/ld+json"},
+    )
+    assert r.status_code == 400 and "deeper than 256 levels" in r.text
+    assert client.get("/health").status_code == 200  # still serving
+
+
+def test_json_depth_counts_brackets_outside_strings() -> None:
+    assert json_depth(b'{"a": [1, {"b": "[[[{"}], "c": "\\"[["}') == 3
+    assert json_depth(b'"[[[' + b"\\" * 3) == 0  # an unterminated string to the end
+    assert json_depth(b"[" * 300 + b"\xff\xfe") == 300
+    assert json_depth(b"") == 0
+
+
+def test_an_entity_declaration_with_no_end_is_refused() -> None:
+    """Read in one pass: the regex over the whole body backtracked quadratically on a
+    declaration with no closing '>' (80 kB froze the server for 15.6 s, issue 15)."""
+    with pytest.raises(BadRequest, match="cannot be read"):
+        check_xml_entities(b"<!DOCTYPE r [<!ENTITY a b" + b" " * 80_000)
+    with pytest.raises(BadRequest, match="cannot be read"):
+        check_xml_entities(b'<!DOCTYPE r [<!ENTITY a "unterminated' + b" " * 1000)
+    assert entity_declarations(b'<!DOCTYPE r [<!ENTITY a "x>y" ><!ENTITY % p SYSTEM "u">]>') == [
+        (b"", b"a", b'"x>y"'),
+        (b"% ", b"p", b'SYSTEM "u"'),
+    ]
 
 
 def test_a_write_gets_the_write_cap_not_the_general_one(make_app: MakeApp) -> None:
