@@ -250,3 +250,24 @@ def test_a_path_that_is_no_valid_iri_is_a_400_not_a_traceback(
     r = client.get(path, follow_redirects=False)
     assert r.status_code == 400, r.text
     assert "is not a valid IRI" in r.text and "names no resource" in r.text
+
+
+def test_links_and_redirects_planted_by_data_stay_on_this_server(tmp_path: Path) -> None:
+    """Issue 15: a version IRI claimed by an IRI that would be protocol-relative made
+    /id/x answer 303 to //evil.example/...; off-site and script IRIs were links."""
+    data = tmp_path / "data.ttl"
+    data.write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix id: <https://w3id.org/accord/id/> .\n"
+        "<https://w3id.org/accord//evil.example/redirect> owl:versionIRI id:x .\n"
+        "id:y rdfs:label 'y' ; rdfs:seeAlso <javascript:alert(1)> , "
+        "<https://w3id.org/accord//evil.example/page> , <https://example.org/fine> .\n"
+    )
+    client = TestClient(create_app(Settings(paths=[REPO / "ontology", data])))
+    r = client.get("/id/x", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/id/x.")  # its own document
+    html = client.get("/id/y.html").text
+    assert 'href="javascript:' not in html and 'href="//' not in html
+    assert 'href="/evil.example/page"' in html  # kept on this server
+    assert 'href="https://example.org/fine"' in html

@@ -62,8 +62,17 @@ class Linker:
     labels: dict[str, str] = field(default_factory=dict)
 
     def href(self, iri: str) -> str:
+        """Where a link to ``iri`` goes: a minted IRI to its page on this server (a path
+        that would be protocol-relative, ``{base}/evil.example/x``, is kept on this server
+        as ``/evil.example/x``); another http(s) IRI to itself; any other scheme
+        (``javascript:``, ``data:``) nowhere: data never plants a script or an off-site
+        jump in a page."""
         path = path_for_iri(iri, self.base_iri)
-        return self.root + path if path is not None else iri
+        if path is not None:
+            return self.root + "/" + path.lstrip("/\\")
+        if iri.lower().startswith(("http://", "https://")):
+            return iri
+        return "#"
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri) or WELL_KNOWN.get(iri) or curie(iri)

@@ -135,7 +135,7 @@ def resolve(store: Store, iri: str, base_iri: str) -> Target | None:
         return Target(iri, "graph")
     node = ref(iri)
     alias, replacement = _alias_or_replacement(store, node)
-    if alias:
+    if alias and _local(alias, base_iri):
         return Target(iri, "namespace", alias_of=alias)
     if replacement and _local(replacement, base_iri):
         return Target(iri, "resource", replaced_by=replacement)
