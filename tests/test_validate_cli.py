@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-from tests import REPO
+from tests import REPO, run_accord
 
 FIXTURES = REPO / "tests" / "shapes" / "fixtures"
 BASE = "tests/shapes/fixtures/base.ttl"
@@ -21,13 +20,7 @@ TWO_FILES = "tests/shapes/fixtures/invalid/state-duplicate-code.ttl"
 
 
 def accord(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "accord.cli", *map(str, args)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,  # a guard against a hang, not a timing assertion
-    )
+    return run_accord(*args, cwd=REPO)
 
 
 # --- Help --------------------------------------------------------------------------------
