@@ -467,15 +467,16 @@ def _normalised(text: str) -> str:
 
 
 def _archived(copy: str, roots: Sequence[Path]) -> list[str] | None:
-    """The lines of an archived copy, looked for under each root in turn.  Only a path
-    inside a root is read: an absolute path or one with ``..`` (which the shapes reject
-    too) is never opened."""
+    """The lines of an archived copy, whitespace-normalised, looked for under each root
+    in turn.  Only a path inside a root is read: an absolute path or one with ``..``
+    (which the shapes reject too) is never opened."""
     if not _inside(copy):
         return None
     for root in roots:
         path = root / copy
         if path.is_file():
-            return path.read_text(encoding="utf-8", errors="replace").split("\n")
+            text = path.read_text(encoding="utf-8", errors="replace")
+            return [_normalised(line) for line in text.split("\n")]
     return None
 
 
@@ -502,6 +503,7 @@ def evidence_not_in_source(
     archived copy a source names that is not found under ``roots``.  Nodes whose sources
     name no archived copy are not checked."""
     graph, files_of = data.graph, data.files_of()
+    archive: dict[str, list[str] | None] = {}  # each copy read and normalised once
     found = []
     for node in sorted({s for s in graph.subjects(ACCORD.evidence, None)}, key=str):
         if focus is not None and node not in focus:
@@ -513,7 +515,10 @@ def evidence_not_in_source(
             for c in graph.objects(source, ACCORD.localCopy)
             if _inside(str(c))  # any other is a shape violation, and never read
         )
-        texts = {copy: _archived(copy, roots) for copy in copies}
+        for copy in copies:
+            if copy not in archive:
+                archive[copy] = _archived(copy, roots)
+        texts = {copy: archive[copy] for copy in copies}
         for copy, lines in texts.items():
             if lines is None:
                 message = f"the archived copy {copy!r} that its source names is not found"
@@ -526,12 +531,7 @@ def evidence_not_in_source(
         located = _lines(graph.objects(node, ACCORD.locator))
         for span in sorted(graph.objects(node, ACCORD.evidence), key=str):
             wanted = _normalised(str(span))
-            hits = {
-                i
-                for lines in readable
-                for i, line in enumerate(lines, 1)
-                if wanted in _normalised(line)
-            }
+            hits = {i for lines in readable for i, line in enumerate(lines, 1) if wanted in line}
             if not hits:
                 message = (
                     f"accord:evidence is not in the archived source ({', '.join(copies)}): "
