@@ -42,3 +42,16 @@ PREFIXES: dict[str, str] = {
 def sparql_prologue() -> str:
     """The prefix map as SPARQL PREFIX declarations."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+def curie(iri: str) -> str:
+    """``accord:State`` for an IRI in a namespace of the prefix map, else the IRI."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
+            best = prefix
+    if best:
+        local = iri[len(PREFIXES[best]) :]
+        if local and all(c.isalnum() or c in "-_./" for c in local):
+            return f"{best}:{local}"
+    return iri

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from accord import __version__
-from accord.namespaces import PREFIXES
+from accord.namespaces import curie
 from accord.publish.describe import path_for_iri
 from accord.query.labels import lookup_labels
 from accord.stores.base import Store
@@ -38,19 +38,6 @@ _env = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-
-
-def curie(iri: str) -> str:
-    """``accord:State`` for an IRI in a namespace of the prefix map, else the IRI."""
-    best = ""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
-            best = prefix
-    if best:
-        local = iri[len(PREFIXES[best]) :]
-        if local and all(c.isalnum() or c in "-_./" for c in local):
-            return f"{best}:{local}"
-    return iri
 
 
 @dataclass

@@ -20,7 +20,7 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from accord.namespaces import PREFIXES
+from accord.namespaces import PREFIXES, curie
 from accord.sheets.layout import ID, OTHER, Column, Kind, Sheet, class_name, layout
 
 Cell = str | int | float | bool | dt.date | dt.datetime | None
@@ -66,18 +66,6 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 
 # --- terms as cells ---------------------------------------------------------------------
-
-_BY_NAMESPACE = sorted(
-    ((iri, prefix) for prefix, iri in PREFIXES.items()), key=lambda x: -len(x[0])
-)
-
-
-def curie(term: URIRef) -> str:
-    text = str(term)
-    for iri, prefix in _BY_NAMESPACE:
-        if text.startswith(iri) and re.fullmatch(r"[A-Za-z0-9._~-]*", text[len(iri) :]):
-            return f"{prefix}:{text[len(iri) :]}"
-    return text
 
 
 def expand(token: str) -> URIRef | None:
