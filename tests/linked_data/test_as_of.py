@@ -3,7 +3,7 @@ from the lifecycle events, as the named query status-as-of does."""
 
 from fastapi.testclient import TestClient
 
-from accord.html.sections import known_from
+from accord.publish.lifecycle import known_from
 
 
 def _pledges(html: str) -> str:

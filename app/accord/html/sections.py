@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pyoxigraph as ox
-from rdflib.namespace import XSD
 
 from accord.namespaces import sparql_prologue
 from accord.publish.describe import ref, select
+from accord.publish.lifecycle import dated_steps
 from accord.stores.base import Store
 
 ACCORD = "https://w3id.org/accord/ontology#"
@@ -201,21 +201,6 @@ class PledgeRow:
     level: str | None = None
     # the latest lifecycle step known by the page's date (or at all): (type, date text)
     status: tuple[str, str] | None = None
-    status_known_from: str = ""
-
-
-def known_from(value: str, datatype: str | None) -> str:
-    """The day from which a step dated ``value`` is known to have happened, as text.
-
-    A step known only to the month or year counts from the end of it (a "2026-03"
-    approval is not known to have happened on 15 March).  The named query
-    ``status-as-of`` applies the same rule in SPARQL.
-    """
-    if datatype == str(XSD.gYear):
-        return value + "-12-31"
-    if datatype == str(XSD.gYearMonth):
-        return value + "-31"
-    return value
 
 
 @dataclass
@@ -257,11 +242,16 @@ def state_section(store: Store, iri: str, on: date | None = None) -> StateSectio
     if on is not None:
         office_rows = [o for o in office_rows if o.held_on(on)]
 
+    # the commitments the state makes, itself or through a group it belongs to
+    pledged = (
+        f"{{ ?commitment accord:committedBy {s} }} "
+        f"UNION {{ ?commitment accord:committedBy ?via . ?via org:hasMember {s} }}"
+    )
+
     rows = _q(
         store,
         f"""SELECT ?commitment ?via ?participation ?level ?stage ?condition ?ctype WHERE {{
-          {{ ?commitment accord:committedBy {s} }}
-          UNION {{ ?commitment accord:committedBy ?via . ?via org:hasMember {s} }}
+          {pledged}
           OPTIONAL {{ ?commitment accord:participation ?participation }}
           OPTIONAL {{ ?commitment accord:commitmentLevel ?level }}
           OPTIONAL {{ ?commitment accord:textStage ?stage }}
@@ -284,8 +274,7 @@ def state_section(store: Store, iri: str, on: date | None = None) -> StateSectio
     rows = _q(
         store,
         f"""SELECT ?commitment ?statement ?speaker ?quote WHERE {{
-          {{ ?commitment accord:committedBy {s} }}
-          UNION {{ ?commitment accord:committedBy ?via . ?via org:hasMember {s} }}
+          {pledged}
           ?statement accord:supports ?commitment .
           OPTIONAL {{ ?statement accord:speaker ?speaker }}
           OPTIONAL {{ ?statement accord:quote ?quote }}
@@ -299,29 +288,13 @@ def state_section(store: Store, iri: str, on: date | None = None) -> StateSectio
     for pledge in pledges.values():
         pledge.conditions.sort()
     # The lifecycle: each pledge's latest step known by the date (or at all); with a
-    # date, only the pledges with a step known by then ("as of").
-    rows = _q(
-        store,
-        f"""SELECT ?commitment ?type ?when WHERE {{
-          {{ ?commitment accord:committedBy {s} }}
-          UNION {{ ?commitment accord:committedBy ?via . ?via org:hasMember {s} }}
-          ?step accord:ofCommitment ?commitment ; accord:eventType ?type .
-          {{ ?step accord:date ?when }}
-          UNION {{ ?step accord:notAfter ?when FILTER NOT EXISTS {{ ?step accord:date ?d }} }}
-        }}""",
-    )
+    # date, only the pledges with a step known by then ("as of").  Steps come sorted by
+    # the day they are known by, so the last one kept is the latest.
     limit = on.isoformat() if on is not None else None
-    for r in rows:
-        stepped = pledges.get(_v(r, "commitment") or "")
-        when = r.get("when")
-        if stepped is None or not isinstance(when, ox.Literal):
-            continue
-        known = known_from(when.value, when.datatype.value)
-        if limit is not None and known > limit:
-            continue
-        if stepped.status is None or known > stepped.status_known_from:
-            stepped.status = (_v(r, "type") or "", when.value)
-            stepped.status_known_from = known
+    for step in dated_steps(store, pledged):
+        stepped = pledges.get(step.commitment)
+        if stepped is not None and (limit is None or step.known <= limit):
+            stepped.status = (step.kind, step.when)
     if on is not None:
         pledges = {c: p for c, p in pledges.items() if p.status is not None}
 

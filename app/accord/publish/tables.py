@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from accord.namespaces import sparql_prologue
 from accord.publish.describe import select, term_value
+from accord.publish.lifecycle import Step, dated_steps
 from accord.stores.base import Store
 
 SEP = "; "
@@ -93,12 +94,6 @@ WHERE {
   OPTIONAL { ?commitment prov:hadPrimarySource ?primary }
 }"""
 
-_STEPS = """
-SELECT ?commitment ?type ?when WHERE {
-  ?step accord:ofCommitment ?commitment ; accord:eventType ?type .
-  { ?step accord:date ?when } UNION { ?step accord:notAfter ?when FILTER NOT EXISTS { ?step accord:date ?d } }
-}"""
-
 COMMITMENT_COLUMNS = [
     "dataset_version",
     "commitment",
@@ -127,24 +122,14 @@ COMMITMENT_COLUMNS = [
 
 def commitments_table(store: Store) -> list[dict[str, str]]:
     """One row per commitment and committing party, sorted by commitment and party."""
-    from accord.html.sections import known_from  # the one rule for month and year dates
-
     grouped = _gather(_rows(store, _COMMITMENTS), ("commitment", "party"))
-    steps: dict[str, list[tuple[str, str, str]]] = {}
-    for row in select(store, sparql_prologue() + _STEPS):
-        when = row["when"]
-        datatype = getattr(getattr(when, "datatype", None), "value", None)
-        steps.setdefault(term_value(row["commitment"]), []).append(
-            (
-                known_from(term_value(when), datatype),
-                term_value(when),
-                _local(term_value(row["type"])),
-            )
-        )
+    steps: dict[str, list[Step]] = {}
+    for step in dated_steps(store):  # sorted by the day each is known by
+        steps.setdefault(step.commitment, []).append(step)
     table = []
     for (commitment, party), cells in sorted(grouped.items()):
-        dated = sorted(steps.get(commitment, []))
-        announced = [when for _, when, kind in dated if kind == "Announced"]
+        dated = steps.get(commitment, [])
+        announced = [s.when for s in dated if _local(s.kind) == "Announced"]
         table.append(
             {
                 "dataset_version": store.version,
@@ -167,8 +152,8 @@ def commitments_table(store: Store) -> list[dict[str, str]]:
                 ),
                 "text_stage": _one({_local(t) for t in cells.get("stage", set())}),
                 "announced": announced[0] if announced else "",
-                "latest_step": dated[-1][2] if dated else "",
-                "latest_step_date": dated[-1][1] if dated else "",
+                "latest_step": _local(dated[-1].kind) if dated else "",
+                "latest_step_date": dated[-1].when if dated else "",
                 "source": _one(cells.get("source")),
                 "primary_source": _one(cells.get("primary")),
             }
