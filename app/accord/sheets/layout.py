@@ -423,8 +423,9 @@ def _text(graph: Graph, node: URIRef, prop: URIRef) -> str:
 
 def _column(prop: URIRef) -> Column:
     onto = ontology()
-    header = _text(onto, prop, RDFS.label) or _default_header(prop)
-    definition = _text(onto, prop, SKOS.definition) or _DEFINITIONS.get(prop, "")
+    borrowed_header, borrowed_definition = _BORROWED.get(prop, (_local(prop), ""))
+    header = _text(onto, prop, RDFS.label) or borrowed_header
+    definition = _text(onto, prop, SKOS.definition) or borrowed_definition
     kind = _kind(prop)
     scheme = value_sets().get(prop)
     concepts: tuple[tuple[URIRef, str], ...] = ()
@@ -439,41 +440,36 @@ def _column(prop: URIRef) -> Column:
     return Column(prop, header, kind, definition, scheme, concepts)
 
 
-_DEFINITIONS = {
-    RDFS.label: "A name for the record, in English (one per language).",
-    OWL.sameAs: "The same thing in Wikidata (wd:Q...).",
-    _iri("derived"): "The source the record is taken from (an id in the sheet 'sources').",
-    _iri("primary"): "The original report, website or post that the source relays, if any.",
-    _iri("org:member"): "The person or state that holds the office or membership.",
-    _iri("org:organization"): "The state or organisation of the office, or the group.",
-    _iri("org:role"): "The office's role.",
-    _iri("org:memberDuring"): "The term (a time interval, see 'other statements').",
-    _iri("org:subOrganizationOf"): "The larger group or organisation this one is part of.",
-    _iri("org:unitOf"): "The state a legislature belongs to.",
-    _iri("org:hasMember"): "Members, where the source gives them without dates.",
-    _iri("schema:containedInPlace"): "The larger place this one is in.",
-    _iri("schema:url"): "The web address of the source.",
-    _iri("prov:wasRevisionOf"): "The earlier text version this one revises.",
+#: Header and definition of the columns whose property is not Accord's own (the
+#: ontology declares these without labels or definitions of its own).
+_BORROWED: dict[URIRef, tuple[str, str]] = {
+    RDFS.label: ("label", "A name for the record, in English (one per language)."),
+    OWL.sameAs: ("same as", "The same thing in Wikidata (wd:Q...)."),
+    _iri("derived"): (
+        "derived from source",
+        "The source the record is taken from (an id in the sheet 'sources').",
+    ),
+    _iri("primary"): (
+        "primary source",
+        "The original report, website or post that the source relays, if any.",
+    ),
+    _iri("org:member"): ("member", "The person or state that holds the office or membership."),
+    _iri("org:organization"): (
+        "organisation",
+        "The state or organisation of the office, or the group.",
+    ),
+    _iri("org:role"): ("role", "The office's role."),
+    _iri("org:memberDuring"): ("term", "The term (a time interval, see 'other statements')."),
+    _iri("org:subOrganizationOf"): (
+        "part of",
+        "The larger group or organisation this one is part of.",
+    ),
+    _iri("org:unitOf"): ("unit of", "The state a legislature belongs to."),
+    _iri("org:hasMember"): ("has member", "Members, where the source gives them without dates."),
+    _iri("schema:containedInPlace"): ("contained in place", "The larger place this one is in."),
+    _iri("schema:url"): ("url", "The web address of the source."),
+    _iri("prov:wasRevisionOf"): ("revision of", "The earlier text version this one revises."),
 }
-
-
-def _default_header(prop: URIRef) -> str:
-    return {
-        RDFS.label: "label",
-        OWL.sameAs: "same as",
-        _iri("derived"): "derived from source",
-        _iri("primary"): "primary source",
-        _iri("org:member"): "member",
-        _iri("org:organization"): "organisation",
-        _iri("org:role"): "role",
-        _iri("org:memberDuring"): "term",
-        _iri("org:subOrganizationOf"): "part of",
-        _iri("org:unitOf"): "unit of",
-        _iri("org:hasMember"): "has member",
-        _iri("schema:containedInPlace"): "contained in place",
-        _iri("schema:url"): "url",
-        _iri("prov:wasRevisionOf"): "revision of",
-    }.get(prop, _local(prop))
 
 
 def _local(iri: URIRef) -> str:
@@ -488,9 +484,7 @@ def layout() -> tuple[Sheet, ...]:
         columns = tuple(_column(_iri(p)) for p in props)
         headers = [c.header for c in columns]
         assert len(set(headers)) == len(headers), f"sheet {name}: two columns named alike"
-        sheets.append(
-            Sheet(name, tuple(_iri(c if ":" in c else c) for c in classes), columns, description)
-        )
+        sheets.append(Sheet(name, tuple(_iri(c) for c in classes), columns, description))
     return tuple(sheets)
 
 
