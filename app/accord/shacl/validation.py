@@ -390,19 +390,25 @@ def context_files(data_files: Collection[Path]) -> list[Path]:
     return [p for p in expand([resources.REFERENCE]) if p.resolve() not in given]
 
 
+#: The checks outside SHACL, as reports name them: every term of a namespace Accord
+#: owns is declared by an ontology; each evidence span of a node is in the archived
+#: text (accord:localCopy) of a source the node is derived from.
+CLOSURE = SHAPE.NamespaceClosure
+EVIDENCE = SHAPE.EvidenceInSource
+
+
 @dataclass(frozen=True)
-class Undeclared:
-    """A problem found outside SHACL, reported as a SHACL result of the check ``shape``:
-    a term of a namespace Accord owns that no ontology declares, where a file uses it
-    (:data:`CLOSURE`), or evidence that is not in its source's archived text
-    (:data:`EVIDENCE`)."""
+class OutsideResult:
+    """A problem found by a check outside SHACL (:data:`CLOSURE`, :data:`EVIDENCE`),
+    reported as a result of that check: the file, node and property where it is, and
+    the offending term or value."""
 
     file: str
     subject: Node
     predicate: Node
-    term: URIRef | Literal
+    term: Node
     message: str
-    shape: URIRef = SHAPE.NamespaceClosure
+    shape: URIRef
 
     def row(self) -> Violation:
         return Violation(
@@ -430,11 +436,7 @@ class Undeclared:
         results.add((result, SH.resultMessage, Literal(self.message, lang="en")))
 
 
-#: The check behind :class:`Undeclared` results, as reports name it.
-CLOSURE = SHAPE.NamespaceClosure
-
-
-def undeclared(loaded: Iterable[LoadedFiles], ontology: Graph) -> list[Undeclared]:
+def undeclared(loaded: Iterable[LoadedFiles], ontology: Graph) -> list[OutsideResult]:
     """Each term of a namespace Accord owns that the ontology does not declare, where the
     files first use it in each file, with the nearest declared term as a suggestion."""
     declared = set(ontology.subjects(RDF.type, None))
@@ -452,13 +454,10 @@ def undeclared(loaded: Iterable[LoadedFiles], ontology: Graph) -> list[Undeclare
             close = difflib.get_close_matches(term[len(namespace) :], names[namespace], n=1)
             hint = f"; did you mean {short(URIRef(namespace + close[0]))}?" if close else ""
             message = f"{short(term)} is not a term of Accord's ontology{hint}"
-            found += [Undeclared(file, s, p, term, message) for file, s, p in uses]
+            found += [OutsideResult(file, s, p, term, message, CLOSURE) for file, s, p in uses]
     return found
 
 
-#: The check behind evidence results: each accord:evidence span of a node is in the
-#: archived text (accord:localCopy) of a source the node is derived from.
-EVIDENCE = SHAPE.EvidenceInSource
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 
 
@@ -497,7 +496,7 @@ def _lines(locators: Iterable[Node]) -> set[int]:
 
 def evidence_not_in_source(
     data: LoadedFiles, roots: Sequence[Path], focus: Collection[Node] | None
-) -> list[Undeclared]:
+) -> list[OutsideResult]:
     """Each evidence span that is not, whitespace aside, in the archived copy of a source
     its node is derived from (or not on the lines its accord:locator gives), and each
     archived copy a source names that is not found under ``roots``.  Nodes whose sources
@@ -523,7 +522,7 @@ def evidence_not_in_source(
             if lines is None:
                 message = f"the archived copy {copy!r} that its source names is not found"
                 found.append(
-                    Undeclared(file, node, ACCORD.localCopy, Literal(copy), message, EVIDENCE)
+                    OutsideResult(file, node, ACCORD.localCopy, Literal(copy), message, EVIDENCE)
                 )
         readable = [lines for lines in texts.values() if lines is not None]
         if not readable:
@@ -544,7 +543,7 @@ def evidence_not_in_source(
                 )
             else:
                 continue
-            found.append(Undeclared(file, node, ACCORD.evidence, span, message, EVIDENCE))  # type: ignore[arg-type]
+            found.append(OutsideResult(file, node, ACCORD.evidence, span, message, EVIDENCE))
     return found
 
 
