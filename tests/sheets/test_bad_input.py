@@ -114,6 +114,12 @@ def failed(outcome: Outcome, work: Path) -> list[str]:
     return outcome.lines
 
 
+def refused(bundled: Bundled, work: Path, edit: Edit) -> list[str]:
+    """The problem lines of importing the bundled workbook with ``edit`` made to it: the
+    import must fail and write nothing."""
+    return failed(_import(edited(bundled, work, edit), work / "out" / "x.ttl", work), work)
+
+
 def column(ws: Worksheet, header: str) -> int:
     return next(c.column for c in ws[1] if c.value == header)
 
@@ -195,7 +201,7 @@ def test_a_renamed_sheet_is_reported_with_a_suggestion(bundled: Bundled, work: P
     def rename(book: Workbook) -> None:
         book["commitments"].title = "comitments"
 
-    lines = failed(_import(edited(bundled, work, rename), work / "out" / "x.ttl", work), work)
+    lines = refused(bundled, work, rename)
     assert "comitments: is not a sheet of Accord's layout; did you mean 'commitments'?" in lines
 
 
@@ -204,7 +210,7 @@ def test_a_renamed_column_is_reported_at_its_header(bundled: Bundled, work: Path
         ws = book["commitments"]
         ws.cell(1, column(ws, "committed by")).value = "comitted by"
 
-    lines = failed(_import(edited(bundled, work, rename), work / "out" / "x.ttl", work), work)
+    lines = refused(bundled, work, rename)
     assert (
         "commitments:1:comitted by: is not a column of this sheet; did you mean 'committed by'?"
         in lines
@@ -219,7 +225,7 @@ def test_a_column_twice_is_reported_not_silently_overwritten(bundled: Bundled, w
         ws.cell(1, extra).value = "label"
         ws.cell(2, extra).value = "Another label"
 
-    lines = failed(_import(edited(bundled, work, twice), work / "out" / "x.ttl", work), work)
+    lines = refused(bundled, work, twice)
     assert any(line.startswith("conditions:1:label: heads two columns") for line in lines), lines
 
 
@@ -246,7 +252,7 @@ def test_merged_cells_are_reported_with_their_range(bundled: Bundled, work: Path
     def merge(book: Workbook) -> None:
         book["commitments"].merge_cells("B2:C2")
 
-    lines = failed(_import(edited(bundled, work, merge), work / "out" / "x.ttl", work), work)
+    lines = refused(bundled, work, merge)
     assert "commitments: has merged cells B2:C2: unmerge them, one value per cell" in lines
 
 
@@ -255,7 +261,7 @@ def test_a_formula_is_reported_at_its_cell(bundled: Bundled, work: Path) -> None
         ws = book["commitments"]
         ws.cell(2, column(ws, "label")).value = '=A2&" (draft)"'
 
-    lines = failed(_import(edited(bundled, work, formula), work / "out" / "x.ttl", work), work)
+    lines = refused(bundled, work, formula)
     assert "commitments:2:label: '=A2&\" (draft)\"': is a formula: type the value itself" in lines
 
 
@@ -371,7 +377,7 @@ def test_a_typo_in_a_concept_suggests_the_label(bundled: Bundled, work: Path) ->
         ws = book["conditions"]
         ws.cell(2, column(ws, "condition type")).value = "formal cesefire"
 
-    lines = failed(_import(edited(bundled, work, typo), work / "out" / "x.ttl", work), work)
+    lines = refused(bundled, work, typo)
     assert (
         "conditions:2:condition type: 'formal cesefire': is not a condition type of the list; "
         "did you mean 'formal ceasefire'?" in lines
