@@ -50,25 +50,18 @@ def run_template(out: Path, stdout: TextIO = sys.stdout) -> int:
 
 
 def graph_tables(paths: Sequence[Path]) -> dict[str, list[dict[str, str]]]:
-    from accord.dataset import rdf_files
+    from accord.shacl.validation import load
 
-    graph = Graph()
-    for path in [f for p in paths for f in rdf_files(p)]:
-        graph.parse(path)
-    return to_tables(graph)
+    return to_tables(load(paths).graph)
 
 
 def context_graph(extra: Sequence[Path]) -> Graph:
     """What references may point to besides the workbook's own records: Accord's
-    ontology and reference entities, and the data files of the current repository."""
-    from accord.dataset import rdf_files
+    ontology and reference entities, and the data files of the current repository
+    (read as ``accord validate`` reads them: offline, tool folders skipped)."""
+    from accord.shacl.validation import load
 
-    graph = Graph()
-    for path in [
-        f for p in (resources.ONTOLOGY, resources.REFERENCE, *extra) for f in rdf_files(p)
-    ]:
-        graph.parse(path)
-    return graph
+    return load([resources.ONTOLOGY, resources.REFERENCE, *extra]).graph
 
 
 def run_import(
