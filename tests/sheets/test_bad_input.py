@@ -147,6 +147,17 @@ def test_a_file_that_is_not_a_workbook_is_unreadable(work: Path) -> None:
     assert not (work / "out").exists() and not (work / "data").exists()
 
 
+def test_a_repository_data_file_that_does_not_parse_is_named(bundled: Bundled, work: Path) -> None:
+    # the repository's data/ is read as context for the references: a broken file there
+    # is an unreadable input (exit 2, its name and the parser's message), not a traceback
+    (work / "data").mkdir()
+    (work / "data" / "broken.ttl").write_text("@prefix x: <http://x/> .\nx:a x:b", encoding="utf-8")
+    done = _import(bundled.xlsx, work / "data" / "imported.ttl", work)
+    assert done.status == 2
+    assert done.stderr.startswith("accord import: data/broken.ttl: cannot parse"), done.stderr
+    assert not done.out.exists()
+
+
 def test_a_damaged_workbook_is_unreadable_not_a_crash(work: Path) -> None:
     # a zip whose manifest is not XML: openpyxl fails in lxml, not with its own error
     import zipfile

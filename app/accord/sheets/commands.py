@@ -74,7 +74,7 @@ def run_import(
     """``accord import``: rows to RDF, checked cell by cell and then by the shapes; every
     problem at its sheet, row and column.  0: written; 1: problems (nothing written,
     unless ``force``); 2: the input cannot be read."""
-    from accord.shacl.validation import validate
+    from accord.shacl.validation import InputError, load, validate
 
     try:
         rows, headers, problems = read(source)
@@ -83,9 +83,13 @@ def run_import(
         return 2
     target = out or Path("data") / f"{source.stem}.ttl"
     existing = [p for p in [Path("data")] if p.is_dir()]
-    context = context_graph(existing)
-    if target.exists():  # importing again: its own old records are not context
-        context -= Graph().parse(target)
+    try:
+        context = context_graph(existing)
+        if target.exists():  # importing again: its own old records are not context
+            context -= load([target]).graph
+    except InputError as exc:  # a data file of the repository does not parse
+        stderr.write(f"accord import: {exc}\n")
+        return 2
     imported = to_graph(rows, headers, context)
     problems = sorted({*problems, *imported.problems})
     turtle = imported.graph.serialize(format="turtle")
