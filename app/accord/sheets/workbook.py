@@ -15,7 +15,6 @@ are matched by name (reordering is fine; a renamed one is reported with a sugges
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -344,7 +343,3 @@ def _read_csv_folder(folder: Path) -> tuple[list[Row], dict[str, list[str]], lis
             if values:
                 rows.append(Row(path.stem, path.name, number, values))
     return rows, headers, problems
-
-
-def today() -> str:
-    return dt.date.today().isoformat()
