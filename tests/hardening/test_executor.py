@@ -304,6 +304,30 @@ def test_a_worker_that_keeps_too_much_memory_is_replaced(make_app: MakeApp, keep
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
 
 
+@pytest.mark.parametrize("keep_mb", [1, 0])
+def test_a_worker_whose_answer_is_refused_is_measured_and_replaced_too(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, keep_mb: int
+) -> None:
+    # At 10M triples, answers refused for their size (422 after 13-30 s) left workers
+    # holding 266-288 MiB each: the refusal reported no memory, so they were never
+    # replaced. Every job counts as heavy here (the workers are forked after the patch).
+    monkeypatch.setattr("accord.query.worker.HEAVY_SECONDS", 0.0)
+    app = make_app(query_workers=1, query_worker_keep_mb=keep_mb, max_result_rows=10)
+    client = TestClient(app)
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    executor = app.state.services.executor
+    (first,) = executor.pids
+    replaced = executor.replaced_for_memory
+    values = " ".join(map(str, range(100)))
+    refused = f"SELECT * {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} }}"
+    answer = client.get("/sparql", params={"query": refused})
+    assert answer.status_code == 422 and "more than 10" in answer.text
+    (now,) = executor.pids
+    assert (now != first) if keep_mb else (now == first)
+    assert executor.replaced_for_memory - replaced == (1 if keep_mb else 0)
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
 def test_requests_beyond_the_pool_wait_their_turn_on_the_event_loop(make_app: MakeApp) -> None:
     app = make_app(query_workers=1, query_queue_timeout=30.0)
     executor: Executor = app.state.services.executor

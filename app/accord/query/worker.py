@@ -238,6 +238,11 @@ def _reply(store: Store, job: QueryJob) -> tuple[str, object]:
     try:
         answer = run_job(store, job)
     except AccordError as exc:
+        # A refused answer (too many rows, say) may have read as much as a heavy one:
+        # it reports the memory the worker keeps too, so the executor can replace it.
+        kept = _kept_after_refusal(time.perf_counter() - started)
+        if kept is not None:
+            exc.kept_mb = kept  # type: ignore[attr-defined]
         return ("error", exc)
     except Exception as exc:  # a bug: sent back as text, logged by the server
         return ("bug", f"{type(exc).__name__}: {exc}")
@@ -256,6 +261,15 @@ def _with_kept_memory(answer: Answer, seconds: float) -> Answer:
     if kept is None:
         return answer
     return dataclasses.replace(answer, kept_mb=max(0, kept - len(answer.body) // 2**20))
+
+
+def _kept_after_refusal(seconds: float) -> int | None:
+    """After a heavy job that ended in a refusal, the private memory the worker keeps
+    once the garbage is handed back (None after a light one, or where unknown)."""
+    if seconds < HEAVY_SECONDS:
+        return None
+    give_back_memory()
+    return private_mb()
 
 
 def give_back_memory() -> None:
