@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     #: Seconds a query waits for a free worker before a 503 with Retry-After (protects
     #: against a pile-up of requests when every worker is busy).
     query_queue_timeout: float = 10.0
+    #: Queries one client may have running at once (an IPv4 address, an IPv6 /64; local
+    #: clients only with rate_limit_loopback); its further queries wait for one of its
+    #: own to end, 429 with Retry-After after query_queue_timeout (protects everyone
+    #: else's share of the workers from one client's runaway queries).  0: no limit.
+    query_per_client: int = 2
+    #: Queries of one client that may wait for its share; more are refused at once (429).
+    query_per_client_waiting: int = 4
     #: Memory (MiB) a worker may allocate beyond its start size; a query that needs more
     #: is stopped (protects the machine from a query that would exhaust its memory).
     query_memory_mb: int = 2048

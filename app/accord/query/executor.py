@@ -32,6 +32,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import AccordError, QueryTimeout
+from accord.query.fairness import FairShare
 from accord.query.worker import Answer, QueryJob, run_job
 from accord.query.zygote import OnDisk, Zygote, ZygoteError
 from accord.settings import Settings
@@ -93,6 +94,8 @@ class Executor:
         #: Requests of the event loop waiting for an idle worker (``run_async``).
         self._waiters: collections.deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]
         self._waiters = collections.deque()
+        #: Each client's share of the workers (``run_async(job, client=...)``).
+        self.share = FairShare(settings.query_per_client, settings.query_per_client_waiting)
         self._finalizer = weakref.finalize(self, _shutdown, self._live, self._zygotes)
 
     @property
@@ -119,12 +122,18 @@ class Executor:
         self._release(worker, value)
         return _answer(kind, value)
 
-    async def run_async(self, job: QueryJob) -> Answer:
+    async def run_async(self, job: QueryJob, client: str | None = None) -> Answer:
         """``run`` for the event loop, with the same answers and errors, but no thread
         per request: the loop itself waits for the worker's pipe to become readable. A
-        request given up (its client went away) stops its query."""
+        request given up (its client went away) stops its query. ``client`` (a key of
+        ``accord.query.fairness.client_key``) runs the query within that client's share
+        of the workers."""
         if self.size <= 0:
             return await run_in_threadpool(self.run, job)
+        async with self.share.slot(client, self.settings.query_queue_timeout):
+            return await self._run_async(job)
+
+    async def _run_async(self, job: QueryJob) -> Answer:
         if self._zygote is None:  # the pool's first start (a fork per worker)
             await run_in_threadpool(self._start)
         worker = await self._acquire_async()

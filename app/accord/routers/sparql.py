@@ -27,6 +27,7 @@ from accord.http.deps import ServiceDep, SettingsDep
 from accord.publish import service_description
 from accord.query import guard
 from accord.query.executor import Executor, get_executor
+from accord.query.fairness import client_key
 from accord.query.guard import check_query
 from accord.query.negotiation import OFFERS, choose, content_type
 from accord.query.protocol import FORM, QUERY, UPDATE, SparqlRequest, check_update, parse_request
@@ -259,7 +260,9 @@ async def query_response(
         base_iri=base_iri,
         max_rows=settings.max_result_rows,
     )
-    answer = await while_connected(request, executor.run_async(job))
+    client = request.client.host if request.client else None
+    key = client_key(client, limit_local=settings.rate_limit_loopback)
+    answer = await while_connected(request, executor.run_async(job, key))
     return negotiated(answer.body, answer.media_type, head)
 
 
