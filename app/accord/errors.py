@@ -52,6 +52,22 @@ class ClientGone(AccordError):
     reason = "client_gone"
 
 
+class StorageFull(AccordError):
+    """A write failed for lack of disk space (or another I/O error) and was undone:
+    nothing changed (507 Insufficient Storage, RFC 4918)."""
+
+    status = 507
+    reason = "storage_full"
+
+
+class WritesStopped(AccordError):
+    """A failed write could not be undone or confirmed: writes are refused until the
+    server is restarted (reads go on)."""
+
+    status = 503
+    reason = "writes_stopped"
+
+
 class StoreError(AccordError):
     """The store could not answer (an external store down, a broken database)."""
 

@@ -128,6 +128,10 @@ def test_sigkill_during_a_large_write_leaves_all_or_nothing(tmp_path: Path) -> N
         version = request(port, "GET", "/sparql?query=ASK%7B%7D")[1]["x-accord-dataset-version"]
         assert size in (0, n), f"a partial write: {size} of {n} triples"
         assert version != before  # the pending version: a changed store never keeps its name
+        # The write log's pending line got its outcome at the start, read off the store.
+        resolved = read_log(store / "writes.jsonl")[-1]
+        assert resolved["outcome"] == "interrupted" and resolved["version_after"] == version
+        assert "resolved" in resolved
         # The store still takes writes after the crash.
         status, _, _ = request(
             port,

@@ -72,6 +72,12 @@ class Change:
     def __bool__(self) -> bool:
         return bool(self.removed or self.added or self.created or self.dropped)
 
+    def inverse(self) -> Change:
+        """The change that undoes this one."""
+        return Change(
+            removed=self.added, added=self.removed, created=self.dropped, dropped=self.created
+        )
+
     def graphs(self) -> set[str | None]:
         """The graphs the change touches; None is the default graph."""
         touched: set[str | None] = {*self.created, *self.dropped}
@@ -107,3 +113,5 @@ class WritableStore(Store, Protocol):
     def plan_update(self, sparql: str, *, base_iri: str | None = None) -> Change: ...
 
     def apply(self, change: Change, version: str) -> None: ...
+
+    def revert(self, change: Change, version: str) -> None: ...

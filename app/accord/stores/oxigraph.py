@@ -7,6 +7,7 @@ all graphs as their default graph unless the request names the default graph.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -22,7 +23,14 @@ from rdflib import Literal as RdfLiteral
 from rdflib.term import Identifier
 
 from accord.dataset import QUAD_FORMATS, GraphFile, dataset_version
-from accord.errors import BadRequest, DataLoadError, QuerySyntaxError, UnsupportedFunction
+from accord.errors import (
+    BadRequest,
+    DataLoadError,
+    QuerySyntaxError,
+    StorageFull,
+    UnsupportedFunction,
+    WritesStopped,
+)
 from accord.namespaces import PREFIXES
 from accord.query_dataset import UNION, QueryDataset
 from accord.stores.base import (
@@ -131,6 +139,10 @@ class OxigraphStore:
         self.reused = False  # True when an on-disk store already held the dataset
         self.path = Path(path) if path is not None else None
         self.writes = 0  # writes applied to this store since it was loaded from files
+        #: Why this store takes no more writes (a failed write that could not be undone).
+        self.stopped: str | None = None
+        #: Opened after a write was cut short during its commit (its marker said pending).
+        self.interrupted = False
         if path is None:
             if read_only:
                 raise ValueError("read_only needs the path of an on-disk store")
@@ -204,10 +216,15 @@ class OxigraphStore:
     @staticmethod
     def _write_marker(marker_path: Path, content: dict[str, object]) -> None:
         tmp = marker_path.with_name(marker_path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as out:
-            out.write(json.dumps(content, indent=1))
-            out.flush()
-            os.fsync(out.fileno())
+        try:
+            with tmp.open("w", encoding="utf-8") as out:
+                out.write(json.dumps(content, indent=1))
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
         tmp.replace(marker_path)
         _fsync_dir(marker_path.parent)
 
@@ -215,6 +232,7 @@ class OxigraphStore:
         """Open a store that has taken writes, as it is (the files do not replace it)."""
         path = marker_path.parent
         pending = marker.get("pending")
+        self.interrupted = bool(pending)
         # A write cut short after its marker said "pending" may or may not have landed:
         # name the data by the pending version, so a changed store never keeps its old one.
         self.version = str(pending or marker["version"])
@@ -354,35 +372,133 @@ class OxigraphStore:
             dropped=tuple(sorted(_iris(graphs_before - graphs_after))),
         )
 
+    #: A file kept beside an on-disk store's data so that a write that fails for lack of
+    #: space can still be undone: deleting it gives the undo and the marker room.
+    RESERVE = "accord-reserve"
+    RESERVE_BYTES = 4 * 1024 * 1024
+
     def apply(self, change: Change, version: str) -> None:
         """Apply a change in one Oxigraph transaction and name the result ``version``.
 
         On disk the marker first records the pending version, then the store is flushed
         and the marker records the new version: a crash in between leaves the data
-        entirely before or entirely after the change, named by the pending version."""
-        marker_path = self.path / self.MARKER if self.path else None
-        marker: dict[str, object] = {}
-        if marker_path is not None:
-            marker = json.loads(marker_path.read_text(encoding="utf-8"))
+        entirely before or entirely after the change, named by the pending version.
+
+        A step that fails (a full disk, an I/O error) is undone before this returns:
+        the store is reopened (RocksDB stops taking writes after a failed one), the
+        change taken back if it landed, and the marker restored, with the reserve file
+        deleted to make room; then ``StorageFull`` (nothing changed). If the undo fails
+        too, ``WritesStopped``: this store takes no more writes until it is reopened."""
+        if self.path is None:
+            self._update(change)  # in memory: one transaction, all or nothing
+            self.writes += 1
+            self.version = version
+            return
+        if self.stopped:
+            raise WritesStopped(self.stopped)
+        marker_path = self.path / self.MARKER
+        marker = json.loads(marker_path.read_text(encoding="utf-8"))
+        try:
+            self._keep_reserve()
             # From here on the store may hold a write: it counts as written (the record).
             self._write_marker(
                 marker_path, {**marker, "pending": version, "writes": self.writes + 1}
             )
-        text, functions = _commit_update(change)
+        except OSError as exc:
+            raise StorageFull(
+                f"the store's disk has no room for this write ({exc}); nothing was changed"
+            ) from exc
         try:
-            if text:
-                self._store.update(text, custom_functions=functions)  # type: ignore[arg-type]
-        except BaseException:
-            if marker_path is not None:
-                self._write_marker(marker_path, marker)
-            raise
-        self.writes += 1
-        if marker_path is not None:
+            self._update(change)
             self._store.flush()
             self._write_marker(
-                marker_path, {**marker, "version": version, "pending": None, "writes": self.writes}
+                marker_path,
+                {**marker, "version": version, "pending": None, "writes": self.writes + 1},
             )
+        except Exception as exc:
+            self._undo(change, marker_path, marker, exc)
+            if isinstance(exc, OSError):
+                raise StorageFull(
+                    f"the write failed ({exc}) and was undone: nothing was changed"
+                ) from exc
+            raise
+        self.writes += 1
         self.version = version
+
+    def revert(self, change: Change, version: str) -> None:
+        """Take back ``change``, just applied, and name the store ``version`` again (a
+        step after the commit failed: the write log could not record it). The reserve
+        file is deleted first, to make room on a full disk."""
+        self._free_reserve()
+        try:
+            self.apply(change.inverse(), version)
+        except Exception as exc:
+            self.stopped = f"a write could not be taken back after a failure ({exc})"
+            raise WritesStopped(self.stopped + "; restart the server") from exc
+
+    def close(self) -> None:
+        """Let go of the store (an on-disk one's lock with it); nothing may use it after."""
+        self._store = None  # type: ignore[assignment]
+
+    def _update(self, change: Change) -> None:
+        text, functions = _commit_update(change)
+        if text:
+            self._store.update(text, custom_functions=functions)  # type: ignore[arg-type]
+
+    def _undo(
+        self, change: Change, marker_path: Path, marker: dict[str, object], exc: Exception
+    ) -> None:
+        self._free_reserve()
+        try:
+            self.close()  # its lock is released: it can be opened again
+            self._store = ox.Store(str(self.path))
+            if self._holds(change):
+                self._update(change.inverse())
+            self._store.flush()
+            self._write_marker(marker_path, marker)
+        except Exception as again:
+            self.stopped = (
+                f"a write failed ({exc}) and could not be undone ({again}); the store "
+                "takes no more writes. Free space, then restart the server: the store "
+                "is opened as it is, under the version the failed write would have had"
+            )
+            logging.getLogger("accord.writes").error("%s", self.stopped)
+            raise WritesStopped(self.stopped) from again
+        logging.getLogger("accord.writes").warning(
+            "a write failed and was undone, nothing changed: %s", exc
+        )
+
+    def _holds(self, change: Change) -> bool:
+        """Whether ``change`` landed (it is one transaction: all of it, or none)."""
+        if change.added:
+            return change.added[0] in self._store
+        if change.removed:
+            return change.removed[0] not in self._store
+        if change.created:
+            return self.has_graph(change.created[0])
+        return bool(change.dropped) and not self.has_graph(change.dropped[0])
+
+    def _keep_reserve(self) -> None:
+        """Make sure the reserve file is there (``OSError`` if there is no room)."""
+        assert self.path is not None
+        reserve = self.path / self.RESERVE
+        if reserve.exists() and reserve.stat().st_size >= self.RESERVE_BYTES:
+            return
+        try:
+            fd = os.open(reserve, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                os.posix_fallocate(fd, 0, self.RESERVE_BYTES)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            self._free_reserve()
+            raise
+
+    def _free_reserve(self) -> None:
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                (self.path / self.RESERVE).unlink()
 
 
 _TERM_FUNCTIONS = {part: ox.NamedNode(f"urn:accord:commit:{part}") for part in "spog"}

@@ -22,6 +22,8 @@ A write (a SPARQL Update, or a Graph Store Protocol PUT/POST/DELETE) goes throug
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -37,7 +39,14 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from accord.errors import AccordError, BadRequest, Forbidden, NotFound
+from accord.errors import (
+    AccordError,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    StorageFull,
+    WritesStopped,
+)
 from accord.query.guard import refuse_fetching_update
 from accord.settings import Settings
 from accord.shacl.validation import ONTOLOGY_DIR, SHAPES_DIR, load, load_shapes
@@ -100,13 +109,46 @@ class WriteLog:
         self._append(line.encode("utf-8") + b"\n")
 
     def _append(self, data: bytes) -> None:
+        """Append ``data`` whole and fsync it, or raise ``OSError`` leaving the file as
+        it was (a line cut short by a full disk is cut off again)."""
         assert self.path is not None
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, data)
-            os.fsync(fd)
+            size = os.fstat(fd).st_size
+            try:
+                written = os.write(fd, data)
+                if written != len(data):
+                    raise OSError(errno.ENOSPC, f"wrote {written} of {len(data)} bytes")
+                os.fsync(fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                raise
         finally:
             os.close(fd)
+
+    def last(self) -> dict[str, Any] | None:
+        """The last entry that parses (None without a log or entries)."""
+        if self.path is None or not self.path.exists():
+            return None
+        with self.path.open("rb") as f:
+            end = f.seek(0, os.SEEK_END)
+            chunk, at = b"", end
+            while at > 0:  # read back until the last two line ends are in hand
+                step = min(at, 1 << 16)
+                at -= step
+                f.seek(at)
+                chunk = f.read(step) + chunk
+                if chunk.count(b"\n") > 2:
+                    break
+        for line in reversed(chunk.splitlines()):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                return entry
+        return None
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:
@@ -118,6 +160,24 @@ def read_log(path: Path) -> list[dict[str, Any]]:
         except ValueError:
             continue
     return entries
+
+
+def resolve_pending(log: WriteLog, store: WritableStore) -> dict[str, Any] | None:
+    """At start: a last entry still ``pending`` (the server stopped during that write)
+    gets its outcome, read off the store: ``committed`` (the store carries the write's
+    version and finished its commit), ``interrupted`` (the store was stopped during the
+    commit: it holds the write entirely or not at all, under the write's version) or
+    ``failed`` (the store has the version before it). Returns the entry appended."""
+    last = log.last()
+    if last is None or last.get("outcome") != "pending":
+        return None
+    if store.version == last.get("version_after"):
+        outcome = "interrupted" if getattr(store, "interrupted", False) else "committed"
+    else:
+        outcome = "failed"
+    resolved = last | {"outcome": outcome, "resolved": _now()}
+    log.append(resolved)
+    return resolved
 
 
 def next_version(before: str, change: Change) -> str:
@@ -243,6 +303,9 @@ class Writer:
 
     def _write(self, entry: dict[str, Any], who: str, plan: Callable[[], Change]) -> Outcome:
         with self._lock:
+            stopped = getattr(self.store, "stopped", None)
+            if stopped:
+                raise WritesStopped(stopped)
             before = self.store.version
             entry = {"time": _now(), "who": who, **entry, "version_before": before}
             try:
@@ -253,31 +316,57 @@ class Writer:
                     self.guard.check(change)
             except AccordError as exc:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                self.log.append(
-                    entry | {"outcome": "refused", "status": exc.status, "reason": reason[:500]}
-                )
+                refused = {"outcome": "refused", "status": exc.status, "reason": reason[:500]}
+                try:
+                    self.log.append(entry | refused)
+                except OSError as log_error:  # the refusal stands; the line is lost
+                    logger.warning("a refused write could not be logged: %s", log_error)
                 raise
             after = next_version(before, change) if change else before
-            if change:
-                try:
-                    self.store.apply(change, after)
-                except BaseException:
-                    self.guard.undo()  # the data graph of the guard follows the store
-                    raise
             outcome = Outcome(before, after, len(change.added), len(change.removed), tuple(graphs))
-            self.log.append(
-                entry
-                | {
-                    "outcome": "committed" if change else "unchanged",
-                    "version_after": after,
-                    "added": outcome.added,
-                    "removed": outcome.removed,
-                    "graphs": graphs,
-                }
-            )
+            counts = {"added": outcome.added, "removed": outcome.removed, "graphs": graphs}
+            if change:
+                self._commit(change, entry | counts | {"version_after": after})
+            else:
+                try:
+                    self.log.append(
+                        entry | counts | {"outcome": "unchanged", "version_after": after}
+                    )
+                except OSError as exc:
+                    raise StorageFull(f"the write log could not be written ({exc})") from exc
             if change and self.on_commit is not None:
                 self.on_commit()
             return outcome
+
+    def _commit(self, change: Change, entry: dict[str, Any]) -> None:
+        """Log the write as pending, apply it, log it committed; any step that fails
+        leaves the store, its version and the log's outcome as before (``StorageFull``),
+        or stops writes if it cannot (``WritesStopped``). A server killed in between
+        leaves a pending line, resolved at the next start (``resolve_pending``)."""
+        try:
+            self.log.append(entry | {"outcome": "pending"})
+        except OSError as exc:
+            self.guard.undo()
+            raise StorageFull(
+                f"the write log could not be written ({exc}); nothing was changed"
+            ) from exc
+        try:
+            self.store.apply(change, entry["version_after"])
+        except BaseException as exc:
+            self.guard.undo()  # the data graph of the guard follows the store
+            status = getattr(exc, "status", 500)
+            with contextlib.suppress(OSError):
+                self.log.append(entry | {"outcome": "failed", "status": status})
+            raise
+        try:
+            self.log.append(entry | {"outcome": "committed"})
+        except OSError as exc:
+            self.guard.undo()
+            self.store.revert(change, entry["version_before"])  # or WritesStopped
+            raise StorageFull(
+                f"the write log could not record the commit ({exc}), so the write was "
+                "taken back: nothing was changed"
+            ) from exc
 
     def _guard(self, graphs: list[str]) -> None:
         touched = sorted(set(graphs) & self.guard.protected)
@@ -352,9 +441,11 @@ def build_writer(
         if _within(gf.path, shapes_dir) or _within(gf.path, ontology_dir)
     )
     log_path = settings.write_log or (store.path / "writes.jsonl" if store.path else None)
+    log = WriteLog(log_path)
+    resolve_pending(log, store)
     return Writer(
         store=store,
         guard=Guard(store, shapes, ontology, protected),
-        log=WriteLog(log_path),
+        log=log,
         on_commit=refresh_readers(services) if services is not None else None,
     )
