@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     #: Seconds a query waits for a free worker before a 503 with Retry-After (protects
     #: against a pile-up of requests when every worker is busy).
     query_queue_timeout: float = 10.0
+    #: Seconds a SPARQL Update may take to work out what it changes (on a copy of the
+    #: store, in a process of its own) before that process is killed: 503, nothing
+    #: changed (protects the writer lock and the server from an update with a runaway
+    #: WHERE).  0: in the server process, unbounded (tests and development only).
+    update_timeout: float = 30.0
     #: Queries one client may have running at once (an IPv4 address, an IPv6 /64; local
     #: clients only with rate_limit_loopback); its further queries wait for one of its
     #: own to end, 429 with Retry-After after query_queue_timeout (protects everyone

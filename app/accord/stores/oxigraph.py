@@ -348,29 +348,13 @@ class OxigraphStore:
         """What a SPARQL Update would change, worked out on an in-memory copy.
 
         Raises ``QuerySyntaxError`` (it does not parse) or ``BadRequest`` (an operation
-        fails, e.g. DROP of a missing graph without SILENT); the store is never touched."""
-        before = set(self._store)
-        graphs_before = set(self._store.named_graphs())
-        copy = ox.Store()
-        copy.extend(before)
-        for graph in graphs_before:
-            copy.add_graph(graph)
-        try:
-            copy.update(sparql, base_iri=base_iri)
-        except SyntaxError as exc:
-            raise QuerySyntaxError(f"malformed SPARQL Update: {exc}") from exc
-        except (RuntimeError, OSError, ValueError) as exc:
-            raise BadRequest(f"the update failed, so nothing was changed: {exc}") from exc
-        after = set(copy)
-        graphs_after = set(copy.named_graphs())
-        return Change(
-            removed=tuple(before - after),
-            added=tuple(after - before),
-            # Graph names that are blank nodes (from a TriG file) cannot be named in SPARQL:
-            # their quads are removed or added all the same.
-            created=tuple(sorted(_iris(graphs_after - graphs_before))),
-            dropped=tuple(sorted(_iris(graphs_before - graphs_after))),
-        )
+        fails, e.g. DROP of a missing graph without SILENT); the store is never touched.
+        (accord.writes.planning runs ``plan_on_copy`` in a killable process instead.)"""
+        return plan_on_copy(*self.snapshot(), sparql, base_iri)
+
+    def snapshot(self) -> tuple[list[ox.Quad], list[ox.NamedNode | ox.BlankNode]]:
+        """Every quad and every named graph (an empty one too), as they are now."""
+        return list(self._store), list(self._store.named_graphs())
 
     #: A file kept beside an on-disk store's data so that a write that fails for lack of
     #: space can still be undone: deleting it gives the undo and the marker room.
@@ -499,6 +483,38 @@ class OxigraphStore:
         if self.path is not None:
             with contextlib.suppress(OSError):
                 (self.path / self.RESERVE).unlink()
+
+
+def plan_on_copy(
+    quads: list[ox.Quad],
+    graphs: list[ox.NamedNode | ox.BlankNode],
+    sparql: str,
+    base_iri: str | None = None,
+) -> Change:
+    """The change a SPARQL Update makes to the dataset ``quads`` + ``graphs``, worked out
+    on an in-memory copy (see ``OxigraphStore.plan_update``)."""
+    before = set(quads)
+    graphs_before = set(graphs)
+    copy = ox.Store()
+    copy.extend(before)
+    for graph in graphs_before:
+        copy.add_graph(graph)
+    try:
+        copy.update(sparql, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise QuerySyntaxError(f"malformed SPARQL Update: {exc}") from exc
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise BadRequest(f"the update failed, so nothing was changed: {exc}") from exc
+    after = set(copy)
+    graphs_after = set(copy.named_graphs())
+    return Change(
+        removed=tuple(before - after),
+        added=tuple(after - before),
+        # Graph names that are blank nodes (from a TriG file) cannot be named in SPARQL:
+        # their quads are removed or added all the same.
+        created=tuple(sorted(_iris(graphs_after - graphs_before))),
+        dropped=tuple(sorted(_iris(graphs_before - graphs_after))),
+    )
 
 
 _TERM_FUNCTIONS = {part: ox.NamedNode(f"urn:accord:commit:{part}") for part in "spog"}

@@ -54,6 +54,7 @@ from accord.sparql_text import tokens
 from accord.stores.base import Change, WritableStore
 from accord.stores.oxigraph import OxigraphStore
 from accord.writes.auth import InsecureSettings
+from accord.writes.planning import plan_update
 from accord.writes.validation import DEFAULT, Guard
 
 logger = logging.getLogger("accord.writes")
@@ -232,6 +233,11 @@ class Writer:
     log: WriteLog
     #: Called after each committed write (the query executor's refresh).
     on_commit: Callable[[], None] | None = None
+    #: Seconds a SPARQL Update may take to work out its change, in a process of its own
+    #: (accord.writes.planning); 0: in the server process, unbounded.
+    update_timeout: float = 0.0
+    #: Memory (MiB) that process may allocate (0: no limit).
+    update_memory_mb: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # Each public method returns the Outcome or raises a typed error (nothing changed).
@@ -252,7 +258,16 @@ class Writer:
 
         def plan() -> Change:
             refuse_fetching_update(text)
-            return self.store.plan_update(with_using(text, using, using_named), base_iri=base_iri)
+            sparql = with_using(text, using, using_named)
+            if self.update_timeout > 0 and isinstance(self.store, OxigraphStore):
+                return plan_update(
+                    self.store,
+                    sparql,
+                    base_iri=base_iri,
+                    timeout=self.update_timeout,
+                    memory_mb=self.update_memory_mb,
+                )
+            return self.store.plan_update(sparql, base_iri=base_iri)
 
         return self._write(entry, who, plan)
 
@@ -448,4 +463,6 @@ def build_writer(
         guard=Guard(store, shapes, ontology, protected),
         log=log,
         on_commit=refresh_readers(services) if services is not None else None,
+        update_timeout=settings.update_timeout,
+        update_memory_mb=settings.query_memory_mb,
     )
