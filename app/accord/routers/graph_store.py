@@ -42,6 +42,7 @@ from accord.settings import Settings
 from accord.stores.base import GRAPH_FORMATS, WritableStore
 from accord.stores.oxigraph import OxigraphStore
 from accord.writes.auth import Unauthorized, authenticate, check_not_cross_site, is_form_type
+from accord.writes.preconditions import Preconditions, content_tag, representation_etag
 from accord.writes.validation import ValidationFailed
 from accord.writes.writer import Outcome, Writer
 
@@ -310,8 +311,12 @@ def read_graph(request: Request, store: object, graph: str | None) -> Response:
     media_type = choose("graph", request.headers.get("accept"))
     if not target.has_graph(graph):
         raise NotFound(f"no graph <{graph}> in this store")
-    triples = [q.triple for q in target.graph_quads(graph)]
+    quads = target.graph_quads(graph)
     fmt = GRAPH_FORMATS[media_type]
+    etag = representation_etag(content_tag(quads), fmt.file_extension)
+    if Preconditions(if_none_match=request.headers.get("if-none-match")).matches(etag):
+        return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
+    triples = [q.triple for q in quads]
     prefixes = used_prefixes(getattr(target, "prefixes", {}), triples)
     body = ox.serialize(
         triples
@@ -320,7 +325,7 @@ def read_graph(request: Request, store: object, graph: str | None) -> Response:
         format=fmt,
         prefixes=prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None,
     )
-    headers = {"Vary": "Accept"}
+    headers = {"Vary": "Accept", "ETag": etag}
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(body or b""))
         body = b""
@@ -366,21 +371,27 @@ async def write_graph(
             triple_count=len(upload),
         )
 
+    expect = Preconditions(request.headers.get("if-match"), request.headers.get("if-none-match"))
+
     def work(writer: Writer, who: str) -> Response:
         if request.method == "DELETE":
-            outcome = writer.delete(graph, who=who)
+            outcome = writer.delete(graph, who=who, expect=expect)
         elif request.method == "PUT":
-            outcome = writer.put(graph, upload, who=who, **facts)
+            outcome = writer.put(graph, upload, who=who, expect=expect, **facts)
         else:
-            outcome = writer.post(graph, upload, who=who, **facts)
-        return written(outcome, graph, location)
+            outcome = writer.post(graph, upload, who=who, expect=expect, **facts)
+        return written(outcome, graph, location, writer)
 
     prepare = None if request.method == "DELETE" else read_upload
     return await write_request(request, settings, work, header, prepare)
 
 
-def written(outcome: Outcome, graph: str | None, location: str | None) -> Response:
+def written(outcome: Outcome, graph: str | None, location: str | None, writer: Writer) -> Response:
+    """201 (created) or 204, with the graph's new content tag as ``ETag`` (RFC 9110 lets
+    a write answer the validator of what it wrote: a client can chain If-Match)."""
     headers = {"Location": location} if location else {}
+    if writer.store.has_graph(graph):
+        headers["ETag"] = representation_etag(content_tag(writer.store.graph_quads(graph)), "any")
     if outcome.created and graph is not None:
         return PlainTextResponse(outcome.summary(), 201, headers=headers)
     return Response(status_code=204, headers=headers)

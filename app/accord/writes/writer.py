@@ -55,9 +55,11 @@ from accord.stores.base import Change, WritableStore
 from accord.stores.oxigraph import OxigraphStore
 from accord.writes.auth import InsecureSettings
 from accord.writes.planning import plan_update
+from accord.writes.preconditions import Preconditions, content_tag
 from accord.writes.validation import DEFAULT, Guard
 
 logger = logging.getLogger("accord.writes")
+NO_CONDITIONS = Preconditions()
 
 
 @dataclass(frozen=True)
@@ -271,11 +273,20 @@ class Writer:
 
         return self._write(entry, who, plan)
 
-    def put(self, graph: str | None, triples: list[ox.Triple], *, who: str, **what: Any) -> Outcome:
+    def put(
+        self,
+        graph: str | None,
+        triples: list[ox.Triple],
+        *,
+        who: str,
+        expect: Preconditions = NO_CONDITIONS,
+        **what: Any,
+    ) -> Outcome:
         """Replace a graph (None: the default graph) with the triples."""
         existed = self.store.has_graph(graph)
 
         def plan() -> Change:
+            self._check(expect, graph)
             old = set(self.store.graph_quads(graph))
             new = set(_in_graph(triples, graph))
             return Change(
@@ -288,12 +299,19 @@ class Writer:
         return _with_created(outcome, not existed)
 
     def post(
-        self, graph: str | None, triples: list[ox.Triple], *, who: str, **what: Any
+        self,
+        graph: str | None,
+        triples: list[ox.Triple],
+        *,
+        who: str,
+        expect: Preconditions = NO_CONDITIONS,
+        **what: Any,
     ) -> Outcome:
         """Add the triples to a graph (creating it if needed)."""
         existed = self.store.has_graph(graph)
 
         def plan() -> Change:
+            self._check(expect, graph)
             old = set(self.store.graph_quads(graph))
             new = set(_in_graph(triples, graph))
             return Change(
@@ -303,10 +321,13 @@ class Writer:
         outcome = self._write({"op": "gsp-post", "graph": graph or DEFAULT, **what}, who, plan)
         return _with_created(outcome, not existed)
 
-    def delete(self, graph: str | None, *, who: str) -> Outcome:
+    def delete(
+        self, graph: str | None, *, who: str, expect: Preconditions = NO_CONDITIONS
+    ) -> Outcome:
         """Drop a named graph, or empty the default graph."""
 
         def plan() -> Change:
+            self._check(expect, graph)
             if not self.store.has_graph(graph):
                 raise NotFound(f"no graph <{graph}> in this store")
             return Change(
@@ -382,6 +403,12 @@ class Writer:
                 f"the write log could not record the commit ({exc}), so the write was "
                 "taken back: nothing was changed"
             ) from exc
+
+    def _check(self, expect: Preconditions, graph: str | None) -> None:
+        """The request's If-Match/If-None-Match, under the writer lock (412)."""
+        if expect:
+            exists = self.store.has_graph(graph)
+            expect.check(exists, lambda: content_tag(self.store.graph_quads(graph)))
 
     def _guard(self, graphs: list[str]) -> None:
         touched = sorted(set(graphs) & self.guard.protected)
