@@ -224,6 +224,25 @@ def test_deep_json_ld_followed_by_a_byte_that_is_not_utf8_is_refused(client: Tes
     assert client.get("/health").status_code == 200  # still serving
 
 
+def test_deeply_nested_rdf_xml_is_refused_before_pyoxigraph_reads_it(make_app: MakeApp) -> None:
+    """pyoxigraph's RDF/XML parser takes super-linear time in the depth (20,000 levels,
+    920 kB: 11.7 s; a write may be 64 MB); expat counts the depth in linear time."""
+    client = TestClient(make_app(write_max_bytes=2_000_000), headers=AUTH)
+    n = 15_000
+    body = (
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        f'xmlns:e="{EX}"><rdf:Description rdf:about="{EX}a">'
+        + "<e:p><rdf:Description>" * n
+        + "</rdf:Description></e:p>" * n
+        + "</rdf:Description></rdf:RDF>"
+    )
+    r = put(client, "application/rdf+xml", body)
+    assert r.status_code == 400 and "deeper than 256 levels" in r.text
+    shallow = body.replace("<e:p><rdf:Description>" * n, "<e:p><rdf:Description>" * 100)
+    shallow = shallow.replace("</rdf:Description></e:p>" * n, "</rdf:Description></e:p>" * 100)
+    assert put(client, "application/rdf+xml", shallow).status_code == 201
+
+
 def test_json_depth_counts_brackets_outside_strings() -> None:
     assert json_depth(b'{"a": [1, {"b": "[[[{"}], "c": "\\"[["}') == 3
     assert json_depth(b'"[[[' + b"\\" * 3) == 0  # an unterminated string to the end
