@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     #: Memory (MiB) a worker may allocate beyond its start size; a query that needs more
     #: is stopped (protects the machine from a query that would exhaust its memory).
     query_memory_mb: int = 2048
+    #: Memory (MiB) all query workers may hold together while they run queries; beyond
+    #: it, the worker holding the most is stopped and its query answered 503 (protects
+    #: the machine: each worker's own cap, query_memory_mb, times query_workers was up
+    #: to 8 GB).  Checked every 0.1 s.  0: no total.
+    query_memory_total_mb: int = 4096
     #: Memory (MiB) a worker may keep once it has answered; a worker that keeps more is
     #: replaced by a fresh one (protects the machine from workers that each keep what
     #: their largest query read: over an on-disk store of 10M triples, a whole-catalogue

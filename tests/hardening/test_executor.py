@@ -448,3 +448,29 @@ def test_a_client_that_goes_away_has_its_query_stopped(make_app: MakeApp, serve:
         assert wait_until(lambda: gone(next(iter(before))), 10.0)
         assert wait_until(lambda: app.state.services.metrics.rejections["client_gone"] == 1, 10.0)
         assert executor.counts() == {"busy": 0, "idle": 1}
+
+
+@pytest.mark.parametrize("budget_mb", [60, 0])
+def test_workers_over_the_total_memory_budget_lose_the_largest_query(
+    make_app: MakeApp, budget_mb: int
+) -> None:
+    # Each worker had its own cap (query_memory_mb) and nothing bounded them together.
+    # Sorting 300,000 rows takes a worker past 60 MiB; the budget stops it (503), and
+    # off, the same query runs to its refusal for size (422).
+    values = " ".join(map(str, range(100)))
+    fewer = " ".join(map(str, range(30)))
+    hungry = (
+        f"SELECT * {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} "
+        f"VALUES ?c {{ {fewer} }} BIND(CONCAT(STR(?a), '-', STR(?b), '-', STR(?c)) AS ?s) }} "
+        "ORDER BY DESC(?s)"
+    )
+    app = make_app(query_workers=2, query_memory_total_mb=budget_mb, max_result_rows=10)
+    client = TestClient(app)
+    answer = client.get("/sparql", params={"query": hungry})
+    if budget_mb:
+        assert answer.status_code == 503, answer.text
+        assert "more than 60 MiB, the server's budget for queries" in answer.text
+        assert answer.headers["retry-after"] == "10"
+    else:
+        assert answer.status_code == 422, answer.text
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200

@@ -22,6 +22,7 @@ import os
 import queue
 import signal
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,6 +63,18 @@ class WorkerCrashed(AccordError):
     reason = "crash"
 
 
+class OverMemoryBudget(AccordError):
+    """The query's worker was stopped: all the workers together held more memory than
+    ``query_memory_total_mb``, and this one held the most."""
+
+    status = 503
+    reason = "memory_budget"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": "10"}
+
+
 @dataclass
 class _Worker:
     pid: int
@@ -97,6 +110,10 @@ class Executor:
         #: Each client's share of the workers (``run_async(job, client=...)``).
         self.share = FairShare(settings.query_per_client, settings.query_per_client_waiting)
         self._finalizer = weakref.finalize(self, _shutdown, self._live, self._zygotes)
+        #: Workers running a query now, and those stopped for the memory budget.
+        self._running_pids: set[int] = set()
+        self._over_budget: set[int] = set()
+        self._watcher: threading.Thread | None = None
 
     @property
     def _zygote(self) -> Zygote | None:
@@ -162,12 +179,15 @@ class Executor:
 
     @contextlib.contextmanager
     def _running(self, worker: _Worker) -> Iterator[None]:
-        """While ``worker`` runs a query: its end (EOF) is a crash; it is counted busy."""
+        """While ``worker`` runs a query: its end (EOF) is a crash; it is counted busy,
+        and its memory counts towards the budget."""
+        self._running_pids.add(worker.pid)
         try:
             yield
         except (EOFError, OSError) as exc:
             raise self._crashed(worker) from exc
         finally:
+            self._running_pids.discard(worker.pid)
             with self._lock:
                 self._busy -= 1
 
@@ -255,6 +275,13 @@ class Executor:
             ended = self._zygote.status(worker.pid) if self._zygote else "unknown"
         self._retire(worker)
         self._replace()
+        if worker.pid in self._over_budget:
+            self._over_budget.discard(worker.pid)
+            return OverMemoryBudget(
+                "the query was stopped: the query workers together held more than "
+                f"{self.settings.query_memory_total_mb} MiB, the server's budget for queries, "
+                "and this query held the most. Retry later, or narrow the query"
+            )
         how = ended
         if ended.startswith("signal "):
             num = int(ended.split()[1])
@@ -275,6 +302,34 @@ class Executor:
             self._zygote = self._new_zygote()
             for _ in range(self.size):
                 self._put_idle(self._spawn_locked())
+            budget = self.settings.query_memory_total_mb
+            if budget > 0 and self._watcher is None:
+                self._watcher = threading.Thread(
+                    target=_watch_memory,
+                    args=(weakref.ref(self), budget),
+                    name="accord-memory-budget",
+                    daemon=True,
+                )
+                self._watcher.start()
+
+    def _enforce_budget(self, budget_mb: int) -> None:
+        """If the running workers hold more than ``budget_mb`` together, stop the one
+        that holds the most (its query answers 503, ``OverMemoryBudget``)."""
+        held = {pid: _private_mb(pid) for pid in list(self._running_pids)}
+        if sum(held.values()) <= budget_mb:
+            return
+        pid = max(held, key=held.__getitem__)
+        logger.warning(
+            "query workers hold %d MiB together, over the budget of %d MiB: stopping "
+            "worker %s (%d MiB)",
+            sum(held.values()),
+            budget_mb,
+            pid,
+            held[pid],
+        )
+        self._over_budget.add(pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
     def _new_zygote(self) -> Zygote:
         s = self.settings
@@ -362,6 +417,37 @@ class Executor:
     def pids(self) -> set[int]:
         """The pids of the live workers (for tests and monitoring)."""
         return set(self._live)
+
+
+#: How often the memory budget is checked while queries run (s).
+BUDGET_INTERVAL = 0.1
+
+
+def _watch_memory(executor: weakref.ref[Executor], budget_mb: int) -> None:
+    """The budget's watcher: every ``BUDGET_INTERVAL`` while some query runs, until the
+    executor is gone or closed."""
+    while True:
+        current = executor()
+        if current is None or current._zygote is None:
+            return
+        if current._running_pids:
+            current._enforce_budget(budget_mb)
+        del current
+        time.sleep(BUDGET_INTERVAL)
+
+
+def _private_mb(pid: int) -> int:
+    """A process's private memory (MiB), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            text = f.read()
+    except OSError:
+        return 0
+    kb = 0
+    for line in text.splitlines():
+        if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+            kb += int(line.split()[1])
+    return kb // 1024
 
 
 def _answer(kind: str, value: object) -> Answer:
