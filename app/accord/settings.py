@@ -120,6 +120,28 @@ class Settings(BaseSettings):
     #: proxy on the same host, let uvicorn read X-Forwarded-For (its default for
     #: 127.0.0.1) or turn this on.
     rate_limit_loopback: bool = False
+    # Pages (the HTML pages, documents, VoID, dumps): built from the data, so their cost
+    # grows with what contributors add (issue 15: 13.4 s and 38.5 MB per anonymous GET).
+    #: Memory (MiB) for pages and documents kept for the current dataset version, least
+    #: recently used out first (protects against every GET of a page paying its build
+    #: again: a repeated GET is served from memory until a write changes the version).
+    page_cache_mb: int = 64
+    #: Pages built at once, the others waiting (protects the server's threads and query
+    #: workers from a flood of GETs that each miss the cache, e.g. ``?on=`` with a new
+    #: date each time).  0: no limit.
+    page_builds: int = 2
+    #: Seconds a page waits for a build slot (or for the same page being built) before a
+    #: 503 with Retry-After (protects against a pile-up of page requests).
+    page_queue_timeout: float = 10.0
+    #: Seconds one page build may take, its queries included (checked before each query,
+    #: so at most this plus one query_timeout); 503 beyond (protects against a page of
+    #: many queries, each within query_timeout, taking minutes).
+    page_timeout: float = 60.0
+    #: Rows a page lists per section (a class's instances, a state's pledges, the
+    #: commitments overview...); beyond it, a note with the count and a link to all of
+    #: them (protects the server from rendering, and clients from receiving, a page per
+    #: 100,000 rows of contributed data).
+    page_max_rows: int = 500
     #: Write one JSON line per request to the ``accord.access`` logger (stderr).
     access_log: bool = True
 

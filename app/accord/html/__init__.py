@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from accord import __version__
-from accord.namespaces import curie
+from accord.namespaces import PREFIXES, curie
 from accord.publish.describe import path_for_iri
 from accord.query.labels import lookup_labels
 from accord.stores.base import Store
@@ -65,8 +66,9 @@ class Linker:
         return self.labels.get(iri) or WELL_KNOWN.get(iri) or curie(iri)
 
     def learn(self, store: Store, iris: Iterable[str]) -> None:
-        """Look up the labels of IRIs not labelled yet."""
-        missing = sorted({i for i in iris if i not in self.labels})
+        """Look up the labels of IRIs not labelled yet ("" stands for none, e.g. the
+        commitments overview's row of commitments with no committer recorded)."""
+        missing = sorted({i for i in iris if i and i not in self.labels})
         if missing:
             found = lookup_labels(store, missing)
             self.labels.update({k: str(v) for k, v in found.items()})
@@ -89,6 +91,33 @@ class Linker:
                 ranked[t.subject.value] = (key, t.object.value)
         for iri, (_, text) in ranked.items():
             self.labels.setdefault(iri, text)
+
+
+@dataclass(frozen=True)
+class More:
+    """A section cut at the page's row limit (``page_max_rows``): how many rows it has,
+    how many the page shows, and where to get them all (``href``)."""
+
+    shown: int
+    total: int
+    what: str  # "commitments", "instances"...
+    href: str
+    via: str = "CSV from the SPARQL endpoint"
+
+
+def more(shown: int, total: int, what: str, href: str, via: str | None = None) -> More | None:
+    """A ``More`` if the section was cut, else None."""
+    if total <= shown:
+        return None
+    return More(shown, total, what, href, via) if via else More(shown, total, what, href)
+
+
+def sparql_href(root: str, query: str) -> str:
+    """A link to the answer of ``query`` as CSV with labels, from this SPARQL endpoint
+    (the prefixes of the project's map that the query uses are declared)."""
+    used = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if f"{p}:" in query)
+    text = used + " ".join(query.split())
+    return f"{root}/sparql?" + urlencode({"query": text, "format": "csv", "labels": "true"})
 
 
 _RDF, _RDFS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#"

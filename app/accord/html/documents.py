@@ -11,26 +11,31 @@ from datetime import date
 
 import pyoxigraph as ox
 
-from accord.html import Linker, curie, render
+from accord.html import Linker, curie, more, render, sparql_href
 from accord.html.network import network_svg
 from accord.html.ontology_doc import ontology_doc
 from accord.html.pages import (
+    CLASS_COUNTS,
     FEATURED,
+    GRAPH_SIZES,
+    OVERVIEW,
+    SCHEME_SIZES,
     class_counts,
     commitments_overview,
     concept_schemes,
     instances,
+    instances_query,
 )
 from accord.html.sections import declaration_section, state_section
 from accord.html.view import resource_view
 from accord.jsonld import frames
 from accord.publish.describe import (
-    RDF_TYPE,
     Description,
     describe,
-    graph_triples,
     namespace_triples,
     path_for_iri,
+    ref,
+    select,
     term_value,
 )
 from accord.stores.base import Store
@@ -71,15 +76,17 @@ def alternates(iri: str, base_iri: str, root: str, frame_names: list[str] = ()) 
 
 
 def resource_page(
-    store: Store, iri: str, base_iri: str, root: str, on: date | None = None
+    store: Store, iri: str, base_iri: str, root: str, on: date | None = None, limit: int = 500
 ) -> bytes:
     d: Description = describe(store, iri)
     linker = Linker(base_iri, root)
     linker.learn_from(d.context)
     view = resource_view(d, linker)
     types = set(view.types)
-    declaration = declaration_section(store, iri) if ACCORD + "Declaration" in types else None
-    state = state_section(store, iri, on) if ACCORD + "State" in types else None
+    declaration = (
+        declaration_section(store, iri, limit, root) if ACCORD + "Declaration" in types else None
+    )
+    state = state_section(store, iri, on, limit, root) if ACCORD + "State" in types else None
     mentioned = {iri, *view.types}
     for t in [*d.own, *d.inbound, *d.cards]:
         mentioned.add(t.predicate.value)
@@ -122,14 +129,33 @@ def _section_iris(section: object) -> set[str]:
     return found
 
 
-def graph_page(store: Store, iri: str, base_iri: str, root: str) -> bytes:
-    triples = graph_triples(store, iri)
+def graph_subjects_query(iri: str) -> str:
+    """The subjects of a named graph (IRIs), with the types the graph gives them."""
+    g = ref(iri)
+    return (
+        f"SELECT ?s ?type WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ GRAPH {g} {{ ?s ?p ?o "
+        f"FILTER(isIRI(?s)) }} }} }} OPTIONAL {{ GRAPH {g} {{ ?s a ?type }} }} }} ORDER BY ?s ?type"
+    )
+
+
+def graph_page(store: Store, iri: str, base_iri: str, root: str, limit: int = 500) -> bytes:
+    """A named graph: its size and its first ``limit`` subjects (by IRI), by type."""
+    g = ref(iri)
+    size = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+    rows = select(
+        store,
+        f"SELECT ?s ?type WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ GRAPH {g} {{ ?s ?p ?o "
+        f"FILTER(isIRI(?s)) }} }} ORDER BY ?s LIMIT {limit} }} "
+        f"OPTIONAL {{ GRAPH {g} {{ ?s a ?type FILTER(isIRI(?type)) }} }} }}",
+    )
     linker = Linker(base_iri, root)
     types: dict[str, set[str]] = {}
-    subjects = {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}
-    for t in triples:
-        if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode):
-            types.setdefault(term_value(t.object), set()).add(t.subject.value)
+    subjects: set[str] = set()
+    for r in rows:
+        subject = term_value(r["s"])
+        subjects.add(subject)
+        if "type" in r:
+            types.setdefault(term_value(r["type"]), set()).add(subject)
     typed = set().union(*types.values()) if types else set()
     groups = [(k, sorted(v)) for k, v in sorted(types.items())]
     if subjects - typed:
@@ -138,6 +164,12 @@ def graph_page(store: Store, iri: str, base_iri: str, root: str) -> bytes:
     for _, members in groups:
         members.sort(key=lambda s: linker.label(s).lower())
     source = _source_file(store, iri)
+    subjects_total = len(subjects)
+    if subjects_total >= limit:
+        subjects_total = _count(
+            store,
+            f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o FILTER(isIRI(?s)) }} }}",
+        )
     return render(
         "graph.html",
         linker,
@@ -145,12 +177,23 @@ def graph_page(store: Store, iri: str, base_iri: str, root: str) -> bytes:
         {
             "title": curie(iri),
             "iri": iri,
-            "size": len(triples),
+            "size": size,
             "source_file": source,
             "groups": groups,
             "alternates": alternates(iri, base_iri, root),
+            "cut": more(
+                len(subjects),
+                subjects_total,
+                "subjects",
+                sparql_href(root, graph_subjects_query(iri)),
+            ),
         },
     )
+
+
+def _count(store: Store, sparql: str) -> int:
+    rows = select(store, sparql)
+    return int(term_value(rows[0]["n"])) if rows and "n" in rows[0] else 0
 
 
 def _source_file(store: Store, graph: str) -> str | None:
@@ -200,15 +243,40 @@ def _defined_by(store: Store, scheme: str, doc: str) -> bool:
     )
 
 
-def browse_page(store: Store, base_iri: str, root: str) -> bytes:
+def browse_page(store: Store, base_iri: str, root: str, limit: int = 500) -> bytes:
+    """The index; beyond ``limit`` classes, schemes or graphs, the biggest are listed."""
     linker = Linker(base_iri, root)
-    counts = class_counts(store)
-    by_iri = {c.iri: c.count for c in counts}
+    all_counts = class_counts(store)
+    by_iri = {c.iri: c.count for c in all_counts}
     featured = [(iri, heading, by_iri.get(iri, 0)) for iri, heading in FEATURED if iri in by_iri]
-    schemes = concept_schemes(store)
-    graphs = sorted(store.graph_sizes().items())
+    counts = sorted(all_counts, key=lambda c: (-c.count, c.iri))[:limit]
+    all_schemes = concept_schemes(store)
+    schemes = sorted(sorted(all_schemes, key=lambda s: (-s[1], s[0]))[:limit])
+    sizes = store.graph_sizes()
+    graphs = sorted(sorted(sizes.items(), key=lambda g: (-g[1], g[0]))[:limit])
     linker.learn(store, [c.iri for c in counts] + [s for s, _ in schemes] + [g for g, _ in graphs])
     counts.sort(key=lambda c: linker.label(c.iri).lower())
+    biggest_first = " ORDER BY DESC(?n)"
+    cuts = {
+        "classes": more(
+            len(counts),
+            len(all_counts),
+            "classes (those with most instances)",
+            sparql_href(root, CLASS_COUNTS + biggest_first),
+        ),
+        "schemes": more(
+            len(schemes),
+            len(all_schemes),
+            "concept schemes (the biggest)",
+            sparql_href(root, SCHEME_SIZES + biggest_first),
+        ),
+        "graphs": more(
+            len(graphs),
+            len(sizes),
+            "named graphs (the biggest)",
+            sparql_href(root, GRAPH_SIZES + biggest_first),
+        ),
+    }
     return render(
         "browse.html",
         linker,
@@ -220,13 +288,14 @@ def browse_page(store: Store, base_iri: str, root: str) -> bytes:
             "schemes": schemes,
             "graphs": graphs,
             "dumps": DUMP_NAMES,
+            "cuts": cuts,
         },
     )
 
 
-def class_page(store: Store, class_iri: str, base_iri: str, root: str) -> bytes:
+def class_page(store: Store, class_iri: str, base_iri: str, root: str, limit: int = 500) -> bytes:
     linker = Linker(base_iri, root)
-    items = instances(store, class_iri)
+    items, total = instances(store, class_iri, limit)
     linker.learn(store, [class_iri] + [i.iri for i in items])
     items.sort(key=lambda i: (linker.label(i.iri).lower(), i.iri))
     heading = next((h for iri, h in FEATURED if iri == class_iri), None) or linker.label(class_iri)
@@ -234,13 +303,21 @@ def class_page(store: Store, class_iri: str, base_iri: str, root: str) -> bytes:
         "class.html",
         linker,
         store.version,
-        {"title": heading, "class_iri": class_iri, "items": items},
+        {
+            "title": heading,
+            "class_iri": class_iri,
+            "items": items,
+            "total": total,
+            "cut": more(
+                len(items), total, "instances", sparql_href(root, instances_query(class_iri))
+            ),
+        },
     )
 
 
-def commitments_page(store: Store, base_iri: str, root: str) -> bytes:
+def commitments_page(store: Store, base_iri: str, root: str, limit: int = 500) -> bytes:
     linker = Linker(base_iri, root)
-    overview = commitments_overview(store)
+    overview = commitments_overview(store, limit)
     linker.learn(
         store,
         [*overview.rows, *overview.condition_types, *overview.numbers]
@@ -258,7 +335,17 @@ def commitments_page(store: Store, base_iri: str, root: str) -> bytes:
         "commitments.html",
         linker,
         store.version,
-        {"title": "Commitments and their conditions", "overview": overview, "svg": svg},
+        {
+            "title": "Commitments and their conditions",
+            "overview": overview,
+            "svg": svg,
+            "cut": more(
+                len(overview.numbers),
+                overview.total,
+                "commitments",
+                sparql_href(root, OVERVIEW),
+            ),
+        },
     )
 
 

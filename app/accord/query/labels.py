@@ -75,10 +75,13 @@ def lookup_labels(store: Store, iris: list[str]) -> dict[str, Literal]:
     candidates: dict[str, list[tuple[tuple[int, int, str], Literal]]] = {}
     for start in range(0, len(iris), BATCH):
         values = " ".join(URIRef(i).n3() for i in iris[start : start + BATCH])
+        # One branch per property: with a second VALUES (for ?p) pyoxigraph read every
+        # triple of the store for each batch (0.3 s a batch at 150k triples, 100 times this).
         rows = store.select(
-            "SELECT ?x ?p ?label WHERE { "
-            f"VALUES ?x {{ {values} }} VALUES ?p {{ <{SKOS_PREF_LABEL}> <{RDFS_LABEL}> }} "
-            "?x ?p ?label FILTER(isLiteral(?label)) }"
+            f"SELECT ?x ?p ?label WHERE {{ VALUES ?x {{ {values} }} "
+            f"{{ ?x <{SKOS_PREF_LABEL}> ?label BIND(<{SKOS_PREF_LABEL}> AS ?p) }} UNION "
+            f"{{ ?x <{RDFS_LABEL}> ?label BIND(<{RDFS_LABEL}> AS ?p) }} "
+            "FILTER(isLiteral(?label)) }"
         )
         for row in rows:
             label = row["label"]

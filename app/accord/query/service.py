@@ -2,7 +2,8 @@
 see it.  Every SPARQL they run goes through the executor, as a user's query does: in a
 sandboxed query worker, with its timeout and the row cap, never in the server process
 (at a million triples, VoID's counts took seconds there, outside every limit).  What is
-not SPARQL (the version, the files, the graph sizes) is the store's own.
+not SPARQL (the version, the files, the graph sizes) is the store's own.  Inside a page
+build (``accord.query.budget.within``) each query first checks the page's deadline.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from rdflib.term import Identifier
 
+from accord.query import budget
 from accord.query.executor import Executor
 from accord.query.worker import QueryJob
 from accord.query_dataset import UNION, QueryDataset
@@ -31,6 +33,7 @@ class Answered:
     kind: ResultKind
 
     def serialize(self, media_type: str) -> bytes:
+        budget.check()  # a page build past its time budget runs no further query
         return self.executor.run(dataclasses.replace(self.job, accept=media_type)).body
 
 

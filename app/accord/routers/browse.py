@@ -32,7 +32,7 @@ def browse(request: Request, store: ServiceDep, settings: SettingsDep) -> Respon
         request,
         store,
         ("browse", base, root),
-        lambda: browse_page(store, base, root),
+        lambda: browse_page(store, base, root, settings.page_max_rows),
         HTML,
         HTML_HEADERS,
     )
@@ -54,7 +54,7 @@ def browse_class(name: str, request: Request, store: ServiceDep, settings: Setti
         request,
         store,
         ("class", class_iri, base, root),
-        lambda: class_page(store, class_iri, base, root),
+        lambda: class_page(store, class_iri, base, root, settings.page_max_rows),
         HTML,
         HTML_HEADERS,
     )
@@ -67,7 +67,7 @@ def commitments(request: Request, store: ServiceDep, settings: SettingsDep) -> R
         request,
         store,
         ("commitments", base, root),
-        lambda: commitments_page(store, base, root),
+        lambda: commitments_page(store, base, root, settings.page_max_rows),
         HTML,
         HTML_HEADERS,
     )

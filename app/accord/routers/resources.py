@@ -28,18 +28,17 @@ canonical IRIs, and the server maps each request path back to one.
 
 from __future__ import annotations
 
-import difflib
 from datetime import date
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from accord.errors import BadRequest, NotAcceptable, NotFound
+from accord.errors import AccordError, BadRequest, NotAcceptable, NotFound
 from accord.html import HTML_HEADERS
 from accord.html.documents import graph_page, namespace_page, not_found_page, resource_page
 from accord.http.cache import validated
-from accord.http.deps import ServiceDep, SettingsDep
+from accord.http.deps import ServiceDep, SettingsDep, services_of
 from accord.jsonld import context_document, frame_resource, get_frame
 from accord.namespaces import DEFAULT_BASE
 from accord.publish.describe import (
@@ -54,6 +53,7 @@ from accord.publish.describe import (
     resolve,
 )
 from accord.publish.export import dumps_json, serialize_triples
+from accord.publish.suggestions import IriIndex
 from accord.query.negotiation import ALIASES, best_match, content_type
 from accord.settings import Settings
 from accord.stores.base import Store
@@ -152,7 +152,9 @@ def serve(request: Request, store: Store, settings: Settings, rest: str) -> Resp
         request,
         store,
         key,
-        lambda: representation(store, target, media_type, base, root, frame, on),
+        lambda: representation(
+            store, target, media_type, base, root, frame, on, settings.page_max_rows
+        ),
         content_type(media_type),
         headers,
     )
@@ -186,13 +188,15 @@ def representation(
     root: str,
     frame: str | None,
     on: date | None,
+    limit: int = 500,
 ) -> bytes:
-    """The bytes of one document of a target."""
+    """The bytes of one document of a target (an HTML page lists at most ``limit`` rows
+    per section)."""
     iri = target.iri
     html = media_type == "text/html"
     if target.kind == "graph":
         if html:
-            return graph_page(store, iri, base, root)
+            return graph_page(store, iri, base, root, limit)
         return serialize_triples(graph_triples(store, iri), media_type, base)
     if target.kind == "namespace":
         if html:
@@ -200,30 +204,48 @@ def representation(
         _, triples = namespace_triples(store, iri)
         return serialize_triples(triples, media_type, base, primary=iri)
     if html:
-        return resource_page(store, iri, base, root, on)
+        return resource_page(store, iri, base, root, on, limit)
     if frame:
         return dumps_json(frame_resource(store, iri, frame, base))
     return serialize_triples(describe(store, iri).triples, media_type, base, primary=iri)
 
 
+#: IRIs the 404 suggestions are chosen from (the subjects under the base), at most.
+KNOWN_IRIS = 100_000
+
+
+def suggestions(request: Request, store: Store, settings: Settings, iri: str) -> list[str]:
+    """Known IRIs near ``iri``, from an index built once per dataset version and kept with
+    the pages.  Suggestions are a courtesy: if the index cannot be built now (page builds
+    busy, a timeout, too many IRIs for the row cap), the 404 has none."""
+    limit = min(KNOWN_IRIS, settings.max_result_rows)
+    try:
+        index = services_of(request).representations.memo(
+            store,
+            f"{store.version}\0known IRIs\0{settings.base_iri}",
+            lambda: IriIndex(known_iris(store, settings.base_iri, limit)),
+            lambda index: index.size,
+        )
+    except AccordError:
+        return []
+    return index.suggest(iri)
+
+
 def not_found(request: Request, store: Store, settings: Settings, iri: str) -> Response:
     """404: an HTML page with near IRIs for a browser, plain text for anything else."""
-    namespace = (
-        iri[: iri.rfind("/") + 1] if "/" in iri[len(settings.base_iri) :] else settings.base_iri
-    )
-    suggestions = difflib.get_close_matches(iri, known_iris(store, namespace), n=5, cutoff=0.75)
+    suggestions_ = suggestions(request, store, settings, iri)
     accept = request.headers.get("accept")
     wants_html = request.url.path.endswith(".html") or (
         best_match(accept, ["text/plain", "text/html"], {"application/xhtml+xml": "text/html"})
         == "text/html"
     )
     if wants_html:
-        page = not_found_page(store, iri, suggestions, settings.base_iri, root_of(request))
+        page = not_found_page(store, iri, suggestions_, settings.base_iri, root_of(request))
         return Response(
             page, 404, media_type="text/html; charset=utf-8", headers=dict(HTML_HEADERS)
         )
     text = f"Not Found: the dataset (version {store.version}) says nothing about <{iri}>\n"
-    text += "".join(f"Did you mean <{s}>?\n" for s in suggestions)
+    text += "".join(f"Did you mean <{s}>?\n" for s in suggestions_)
     return PlainTextResponse(text, 404)
 
 
