@@ -19,6 +19,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from accord.dataset import DatasetError
     from accord.errors import DataLoadError
+    from accord.http.connections import uvicorn_options
     from accord.http.serving import ServingError, serve
     from accord.main import create_app
     from accord.settings import get_settings
@@ -36,7 +37,13 @@ def _serve(args: argparse.Namespace) -> int:
     except (DatasetError, DataLoadError, InsecureSettings, ServingError) as exc:
         print(f"accord serve: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(application, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(
+        application,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        **uvicorn_options(settings),
+    )
     return 0
 
 

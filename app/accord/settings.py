@@ -142,6 +142,34 @@ class Settings(BaseSettings):
     #: them (protects the server from rendering, and clients from receiving, a page per
     #: 100,000 rows of contributed data).
     page_max_rows: int = 500
+    # Connections (app/accord/http/connections.py, applied by ``accord serve``): each
+    # limit holds per server process; a client is the connection's peer address (an
+    # IPv4 address, an IPv6 /64), local peers only with rate_limit_loopback.
+    #: Bytes a request line and its headers may hold together; more is answered 431
+    #: (414 if the request line alone is longer: a GET query; POST has no such limit)
+    #: and the connection closed (protects memory from endless headers: 200 MB of them
+    #: cost the server 200 MB).
+    max_header_bytes: int = 64 * 1024
+    #: Seconds a connection has to send a complete request head, from its opening (on a
+    #: kept-alive connection, from the first byte of the next request); then 408 if part
+    #: of one came, and closed (protects the file descriptors from connections that send
+    #: nothing or trickle a head: slowloris).  0: no limit.
+    header_timeout: float = 10.0
+    #: Seconds an idle connection is kept open after a response (uvicorn's keep-alive
+    #: timer; protects the file descriptors from idle clients).  0: closed after each
+    #: response.
+    keep_alive_timeout: float = 5.0
+    #: Seconds a request body may stall between two reads; then 408 if no response has
+    #: started, and closed (protects from bodies sent a byte now and then).  0: no limit.
+    body_timeout: float = 30.0
+    #: Connections one client may hold open at once; one more is answered 503 with
+    #: Retry-After and closed at once (protects everyone else's share of the server's
+    #: connections and file descriptors).  0: no limit.
+    max_connections_per_client: int = 64
+    #: Connections a server process holds open at once, whoever the clients; one more is
+    #: answered 503 and closed at once (protects the process's file descriptors: at
+    #: start, lowered to ``ulimit -n`` less 256 if that is smaller).  0: no limit.
+    max_connections: int = 1000
     #: Write one JSON line per request to the ``accord.access`` logger (stderr).
     access_log: bool = True
 

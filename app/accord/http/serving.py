@@ -26,6 +26,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from accord.dataset import graph_files
+from accord.http.connections import uvicorn_options
 from accord.main import create_app
 from accord.query.worker import LIBC
 from accord.settings import Settings, bundled_paths, get_settings
@@ -72,6 +73,7 @@ def serve(settings: Settings, workers: int, host: str, port: int, log_level: str
         host=host,
         port=port,
         log_level=log_level,
+        **uvicorn_options(settings),
     )
 
 
