@@ -1,5 +1,7 @@
 """Assembles the application: settings, the store, the routers."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -26,6 +28,7 @@ from accord.services import build_services
 from accord.settings import Settings, bundled_paths, get_settings
 from accord.stores.base import Store
 from accord.stores.oxigraph import OxigraphStore
+from accord.writes import planning
 from accord.writes.auth import check_write_settings
 
 
@@ -40,6 +43,14 @@ def build_store(settings: Settings) -> Store:
     return OxigraphStore(files, path=Path(settings.store) if settings.store else None)
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Shutting down (SIGTERM, after shutdown_timeout): update plans still running are
+    # killed, so the threads waiting for them end and the process can.
+    planning.stop_all()
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     settings = settings or get_settings()
     check_write_settings(settings)  # fail fast: writes need a strong token
@@ -50,6 +61,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         "a SPARQL 1.1 endpoint over the Accord ontology and data.",
         static_url=ASSETS,
         favicon_url="/static/favicon.svg",
+        lifespan=_lifespan,
     )
     services = build_services(settings, store or build_store(settings))
     app.state.services = services  # the composition root (accord.services)

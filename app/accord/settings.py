@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     #: changed (protects the writer lock and the server from an update with a runaway
     #: WHERE).  0: in the server process, unbounded (tests and development only).
     update_timeout: float = 30.0
+    #: Seconds a write waits for the write before it (writes are one at a time) before
+    #: a 503 with Retry-After (protects the server's threads from a queue of writes
+    #: behind a slow one).
+    write_queue_timeout: float = 10.0
+    #: Seconds the server waits for requests in flight after SIGTERM before it cancels
+    #: them and ends (update plans still running are killed then).  0: waits for them.
+    shutdown_timeout: float = 10.0
     #: Queries one client may have running at once (an IPv4 address, an IPv6 /64; local
     #: clients only with rate_limit_loopback); its further queries wait for one of its
     #: own to end, 429 with Retry-After after query_queue_timeout (protects everyone

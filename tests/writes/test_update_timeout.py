@@ -8,11 +8,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from accord.writes import planning
 from accord.writes.writer import read_log
 from tests.conftest import FIXTURE_DATA, accord_process
 from tests.writes.conftest import AUTH, EX, SHAPES, TOKEN, UPDATE, MakeApp, count
@@ -63,7 +65,10 @@ def test_sigterm_ends_the_server_while_a_runaway_update_runs(tmp_path: Path) -> 
         "ACCORD_ALLOW_UPDATE": "true",
         "ACCORD_WRITE_TOKEN": TOKEN,
         "ACCORD_WRITE_SHAPES": str(SHAPES),
-        "ACCORD_UPDATE_TIMEOUT": "2",
+        # The update may run for 10 minutes, the requests in flight get 1 s: at the
+        # end of it the update's process is killed, and the server ends.
+        "ACCORD_UPDATE_TIMEOUT": "600",
+        "ACCORD_SHUTDOWN_TIMEOUT": "1",
     }
     with accord_process([str(FIXTURE_DATA)], env, tmp_path) as (proc, port):
         import http.client
@@ -83,8 +88,28 @@ def test_sigterm_ends_the_server_while_a_runaway_update_runs(tmp_path: Path) -> 
         thread.join(0.5)  # the update is running
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(60)  # a guard, not a timing assertion: unbounded, it runs for hours
+            proc.wait(30)  # a guard, not a timing assertion: unbounded, it runs for hours
         except subprocess.TimeoutExpired:
-            pytest.fail("the server was still running 60 s after SIGTERM")
+            pytest.fail("the server was still running 30 s after SIGTERM")
         # uvicorn ends by raising the signal it caught again, once it has shut down.
         assert proc.returncode in (0, -signal.SIGTERM)
+
+
+def test_a_write_behind_a_slow_one_waits_a_bounded_time(make_app: MakeApp) -> None:
+    app = make_app(update_timeout=20.0, write_queue_timeout=0.5)
+    client = TestClient(app, headers=AUTH)
+    slow = threading.Thread(
+        target=lambda: client.post("/sparql", content=cartesian(4), headers=UPDATE), daemon=True
+    )
+    slow.start()
+    thread_wait = 0.0
+    while not planning._running and thread_wait < 10:  # the slow update is planning
+        time.sleep(0.01)
+        thread_wait += 0.01
+    insert = f"INSERT DATA {{ <{EX}erin> a <{EX}Employee> ; <{EX}name> 'Erin' }}"
+    answer = client.post("/sparql", content=insert, headers=UPDATE)
+    assert answer.status_code == 503, answer.text
+    assert "another write held the writer for 0.5 s" in answer.text
+    assert answer.headers["retry-after"] == "1"
+    planning.stop_all()  # end the slow one
+    slow.join(30)

@@ -16,16 +16,21 @@ does not call into RocksDB. The change comes back pickled through a pipe.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import pickle
+import resource
 import select
 import signal
 import time
 
 from accord.errors import AccordError
-from accord.query.worker import sandbox
+from accord.query.worker import LIBC, sandbox
 from accord.stores.base import Change
 from accord.stores.oxigraph import OxigraphStore, plan_on_copy
+
+PR_SET_PDEATHSIG = 1
 
 
 class UpdateTimedOut(AccordError):
@@ -55,11 +60,13 @@ def plan_update(
     pid = os.fork()
     if pid == 0:  # the child: plan, send, end (never returns)
         os.close(read_end)
-        _child(write_end, quads, graphs, sparql, base_iri, memory_mb)
+        _child(write_end, quads, graphs, sparql, base_iri, memory_mb, timeout)
     os.close(write_end)
+    _running.add(pid)
     try:
         data = _read_all(read_end, pid, timeout)
     finally:
+        _running.discard(pid)
         os.close(read_end)
     kind, value = pickle.loads(data)
     if kind == "error":
@@ -67,10 +74,30 @@ def plan_update(
     return value  # type: ignore[no-any-return]
 
 
-def _child(fd: int, quads: list, graphs: list, sparql: str, base: str | None, mb: int) -> None:  # type: ignore[type-arg]
+#: The planning processes running now (``stop_all`` ends them at shutdown).
+_running: set[int] = set()
+
+
+def stop_all() -> None:
+    """Kill every planning process (the server is shutting down): their writes answer
+    500 and change nothing, and the threads waiting for them end at once."""
+    for pid in list(_running):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _child(  # type: ignore[type-arg]
+    fd: int, quads: list, graphs: list, sparql: str, base: str | None, mb: int, timeout: float
+) -> None:
     status = 0
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # Ended by the kernel too: with the thread that forked it (a server killed), or
+        # past its CPU time (should the server fail to kill it).
+        if LIBC is not None and hasattr(LIBC, "prctl"):
+            LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        cpu = math.ceil(timeout) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         sandbox(mb)
         try:
             reply: tuple[str, object] = ("ok", plan_on_copy(quads, graphs, sparql, base))

@@ -27,6 +27,7 @@ import errno
 import hashlib
 import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -60,6 +61,17 @@ from accord.writes.validation import DEFAULT, Guard
 
 logger = logging.getLogger("accord.writes")
 NO_CONDITIONS = Preconditions()
+
+
+class WritesBusy(AccordError):
+    """Another write held the writer longer than ``write_queue_timeout`` (503)."""
+
+    status = 503
+    reason = "writes_busy"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 @dataclass(frozen=True)
@@ -240,6 +252,8 @@ class Writer:
     update_timeout: float = 0.0
     #: Memory (MiB) that process may allocate (0: no limit).
     update_memory_mb: int = 0
+    #: Seconds a write waits for the one before it (then 503 with Retry-After).
+    lock_timeout: float = 10.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # Each public method returns the Outcome or raises a typed error (nothing changed).
@@ -338,41 +352,50 @@ class Writer:
         return self._write({"op": "gsp-delete", "graph": graph or DEFAULT}, who, plan)
 
     def _write(self, entry: dict[str, Any], who: str, plan: Callable[[], Change]) -> Outcome:
-        with self._lock:
-            stopped = getattr(self.store, "stopped", None)
-            if stopped:
-                raise WritesStopped(stopped)
-            before = self.store.version
-            entry = {"time": _now(), "who": who, **entry, "version_before": before}
-            try:
-                change = plan()
-                graphs = sorted(_graph_label_of(g) for g in change.graphs())
-                self._guard(graphs)
-                if change:
-                    self.guard.check(change)
-            except AccordError as exc:
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                refused = {"outcome": "refused", "status": exc.status, "reason": reason[:500]}
-                try:
-                    self.log.append(entry | refused)
-                except OSError as log_error:  # the refusal stands; the line is lost
-                    logger.warning("a refused write could not be logged: %s", log_error)
-                raise
-            after = next_version(before, change) if change else before
-            outcome = Outcome(before, after, len(change.added), len(change.removed), tuple(graphs))
-            counts = {"added": outcome.added, "removed": outcome.removed, "graphs": graphs}
+        if not self._lock.acquire(timeout=self.lock_timeout):
+            raise WritesBusy(
+                f"another write held the writer for {self.lock_timeout:g} s; writes are "
+                "one at a time. Retry later",
+                retry_after=max(1, math.ceil(self.lock_timeout)),
+            )
+        try:
+            return self._locked_write(entry, who, plan)
+        finally:
+            self._lock.release()
+
+    def _locked_write(self, entry: dict[str, Any], who: str, plan: Callable[[], Change]) -> Outcome:
+        stopped = getattr(self.store, "stopped", None)
+        if stopped:
+            raise WritesStopped(stopped)
+        before = self.store.version
+        entry = {"time": _now(), "who": who, **entry, "version_before": before}
+        try:
+            change = plan()
+            graphs = sorted(_graph_label_of(g) for g in change.graphs())
+            self._guard(graphs)
             if change:
-                self._commit(change, entry | counts | {"version_after": after})
-            else:
-                try:
-                    self.log.append(
-                        entry | counts | {"outcome": "unchanged", "version_after": after}
-                    )
-                except OSError as exc:
-                    raise StorageFull(f"the write log could not be written ({exc})") from exc
-            if change and self.on_commit is not None:
-                self.on_commit()
-            return outcome
+                self.guard.check(change)
+        except AccordError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            refused = {"outcome": "refused", "status": exc.status, "reason": reason[:500]}
+            try:
+                self.log.append(entry | refused)
+            except OSError as log_error:  # the refusal stands; the line is lost
+                logger.warning("a refused write could not be logged: %s", log_error)
+            raise
+        after = next_version(before, change) if change else before
+        outcome = Outcome(before, after, len(change.added), len(change.removed), tuple(graphs))
+        counts = {"added": outcome.added, "removed": outcome.removed, "graphs": graphs}
+        if change:
+            self._commit(change, entry | counts | {"version_after": after})
+        else:
+            try:
+                self.log.append(entry | counts | {"outcome": "unchanged", "version_after": after})
+            except OSError as exc:
+                raise StorageFull(f"the write log could not be written ({exc})") from exc
+        if change and self.on_commit is not None:
+            self.on_commit()
+        return outcome
 
     def _commit(self, change: Change, entry: dict[str, Any]) -> None:
         """Log the write as pending, apply it, log it committed; any step that fails
@@ -491,5 +514,6 @@ def build_writer(
         log=log,
         on_commit=refresh_readers(services) if services is not None else None,
         update_timeout=settings.update_timeout,
+        lock_timeout=settings.write_queue_timeout,
         update_memory_mb=settings.query_memory_mb,
     )
