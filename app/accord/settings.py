@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     #: changed (protects the writer lock and the server from an update with a runaway
     #: WHERE).  0: in the server process, unbounded (tests and development only).
     update_timeout: float = 30.0
+    #: Memory (MiB) for answers kept per dataset version (accord.query.answers): a query
+    #: asked again is answered without a worker until a write makes a new version.  0:
+    #: off.  The embedded store only (an external one can change behind Accord's back).
+    answer_cache_mb: int = 64
+    #: Cache-Control of GET /sparql and named-query answers (they carry an ETag naming
+    #: the dataset version and the request, and a matching If-None-Match is a 304).  The
+    #: default lets a proxy keep an answer but ask again each time ("no-cache");
+    #: "public, max-age=300" lets it serve one for five minutes, as the Wikidata Query
+    #: Service does, at the price of answers up to five minutes older than a write.
+    query_cache_control: str = "no-cache"
     #: Seconds a write waits for the write before it (writes are one at a time) before
     #: a 503 with Retry-After (protects the server's threads from a queue of writes
     #: behind a slow one).

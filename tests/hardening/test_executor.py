@@ -136,7 +136,8 @@ def test_answers_below_the_row_limit_are_whole_in_every_format(
 
 
 def test_all_workers_busy_answers_503_with_retry_after(make_app: MakeApp) -> None:
-    app = make_app(query_workers=1, query_timeout=5.0, query_queue_timeout=0.2)
+    # (No answer cache: the second ASK must need a worker.)
+    app = make_app(query_workers=1, query_timeout=5.0, query_queue_timeout=0.2, answer_cache_mb=0)
     executor: Executor = app.state.services.executor
     client = TestClient(app)
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
@@ -153,7 +154,9 @@ def test_all_workers_busy_answers_503_with_retry_after(make_app: MakeApp) -> Non
 
 
 def test_refresh_lets_workers_see_committed_data(make_app: MakeApp) -> None:
-    app = make_app(query_workers=1)
+    # The store is changed behind the writer's back (no new version), so the answer
+    # cache is off: the workers are the subject.
+    app = make_app(query_workers=1, answer_cache_mb=0)
     executor: Executor = app.state.services.executor
     client = TestClient(app)
     ask = {"query": "ASK { <http://example.org/new> ?p ?o }"}

@@ -73,7 +73,7 @@ def _files_mtime(store: Store) -> float | None:
         return None
 
 
-def _etag_matches(header: str, etag: str) -> bool:
+def etag_matches(header: str, etag: str) -> bool:
     if header.strip() == "*":
         return True
     wanted = etag.removeprefix("W/")
@@ -85,7 +85,7 @@ def not_modified(request: Request, etag: str, modified: str) -> bool:
     If-Modified-Since, which only applies to GET and HEAD)."""
     inm = request.headers.get("if-none-match")
     if inm is not None:
-        return _etag_matches(inm, etag)
+        return etag_matches(inm, etag)
     ims = request.headers.get("if-modified-since")
     if ims and request.method in ("GET", "HEAD"):
         try:

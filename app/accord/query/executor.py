@@ -33,6 +33,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import AccordError, QueryTimeout
+from accord.query.answers import AnswerCache
 from accord.query.fairness import FairShare
 from accord.query.worker import Answer, QueryJob, run_job
 from accord.query.zygote import OnDisk, Zygote, ZygoteError
@@ -107,6 +108,9 @@ class Executor:
         #: Requests of the event loop waiting for an idle worker (``run_async``).
         self._waiters: collections.deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]
         self._waiters = collections.deque()
+        #: Answers kept per dataset version (accord.query.answers); the embedded store only.
+        embedded = isinstance(store, OxigraphStore)
+        self.answers = AnswerCache(settings.answer_cache_mb * 2**20 if embedded else 0)
         #: Each client's share of the workers (``run_async(job, client=...)``).
         self.share = FairShare(settings.query_per_client, settings.query_per_client_waiting)
         self._finalizer = weakref.finalize(self, _shutdown, self._live, self._zygotes)

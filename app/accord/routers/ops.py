@@ -57,4 +57,14 @@ async def ready(request: Request) -> JSONResponse:
 async def metrics(request: Request) -> Response:
     executor = get_executor(request)
     body = services_of(request).metrics.render({"accord_query_workers": executor.counts()})
+    answers = executor.answers
+    body += (
+        "# HELP accord_answer_cache_total Answers looked up in the answer cache, by result.\n"
+        "# TYPE accord_answer_cache_total counter\n"
+        f'accord_answer_cache_total{{result="hit"}} {answers.hits}\n'
+        f'accord_answer_cache_total{{result="miss"}} {answers.misses}\n'
+        "# HELP accord_answer_cache_bytes Memory the answer cache holds.\n"
+        "# TYPE accord_answer_cache_bytes gauge\n"
+        f"accord_answer_cache_bytes {answers.bytes}\n"
+    )
     return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})

@@ -22,10 +22,11 @@ from starlette.concurrency import run_in_threadpool
 
 from accord.errors import ClientGone, Forbidden
 from accord.http.access_log import query_hash
-from accord.http.cache import REPRESENTATIONS, etag_for
+from accord.http.cache import REPRESENTATIONS, etag_for, etag_matches
 from accord.http.deps import ServiceDep, SettingsDep
 from accord.publish import service_description
 from accord.query import guard
+from accord.query.answers import AnswerKey, deterministic
 from accord.query.executor import Executor, get_executor
 from accord.query.fairness import client_key
 from accord.query.guard import check_query
@@ -255,6 +256,25 @@ async def query_response(
     (see accord.query_dataset)."""
     request.state.query_hash = query_hash(text)  # for the access log
     settings = executor.settings
+    key = AnswerKey(
+        executor.store.version,
+        text,
+        accept,
+        fmt,
+        labels,
+        repr(protocol_dataset) if protocol_dataset else "",
+        base_iri,
+    )
+    cacheable = deterministic(text)
+    validators: dict[str, str] = {}
+    if cacheable and request.method in ("GET", "HEAD"):
+        validators = {"ETag": key.etag(), "Cache-Control": settings.query_cache_control}
+        if_none_match = request.headers.get("if-none-match")
+        if if_none_match is not None and etag_matches(if_none_match, validators["ETag"]):
+            return Response(status_code=304, headers=validators | {"Vary": "Accept"})
+    kept = executor.answers.get(key) if cacheable else None
+    if kept is not None:
+        return negotiated(kept.body, kept.media_type, head, validators)
     graphs = executor.known_graphs or await run_in_threadpool(executor.graphs)
     if len(text) > INLINE_CHECK_CHARS:  # lexing costs ~6 us a character: not on the loop
         dataset = await run_in_threadpool(check_query, text, settings, graphs, base_iri)
@@ -269,10 +289,12 @@ async def query_response(
         base_iri=base_iri,
         max_rows=settings.max_result_rows,
     )
-    client = request.client.host if request.client else None
-    key = client_key(client, limit_local=settings.rate_limit_loopback)
-    answer = await while_connected(request, executor.run_async(job, key))
-    return negotiated(answer.body, answer.media_type, head)
+    address = request.client.host if request.client else None
+    client = client_key(address, limit_local=settings.rate_limit_loopback)
+    answer = await while_connected(request, executor.run_async(job, client))
+    if cacheable:
+        executor.answers.put(key, answer)
+    return negotiated(answer.body, answer.media_type, head, validators)
 
 
 async def while_connected(request: Request, work: Awaitable[Answer]) -> Answer:
@@ -300,10 +322,12 @@ async def _disconnect(request: Request) -> None:
         pass
 
 
-def negotiated(body: bytes, media_type: str, head: bool) -> Response:
-    """A negotiated answer: its Content-Type (with charset for text) and ``Vary: Accept``;
-    for HEAD, the same headers without the body."""
-    headers = {"Vary": "Accept"}
+def negotiated(
+    body: bytes, media_type: str, head: bool, extra: dict[str, str] | None = None
+) -> Response:
+    """A negotiated answer: its Content-Type (with charset for text) and ``Vary: Accept``
+    (and ``extra`` headers); for HEAD, the same headers without the body."""
+    headers = {"Vary": "Accept", **(extra or {})}
     if head:
         headers["Content-Length"] = str(len(body))
         body = b""
