@@ -132,15 +132,19 @@ class ConnectionCounts:
         self.limits = limits
         self.open = 0
         self._by_client: dict[str, int] = {}
+        #: Connections waiting for a request head (new, kept alive, or with half a head),
+        #: oldest first: at the total cap, one of them makes room for a newcomer.
+        self.waiting: dict[LimitedH11Protocol, None] = {}
 
     def admit(self, key: str | None) -> str | None:
-        """Count a new connection in, or answer why it is refused."""
+        """Count a new connection in, or answer why it is refused. At the total cap a
+        connection that is only waiting for a head is closed to make room (``evict``)."""
         total, per_client = self.limits.max_connections, self.limits.max_connections_per_client
-        if total > 0 and self.open >= total:
-            return f"this server has {total} connections open, the most it accepts"
         held = self._by_client.get(key, 0) if key is not None else 0
         if key is not None and per_client > 0 and held >= per_client:
             return f"{key} has {per_client} connections open, the most one client may hold"
+        if total > 0 and self.open >= total and not self.evict():
+            return f"this server has {total} connections open, the most it accepts"
         self.open += 1
         if key is not None:
             self._by_client[key] = held + 1
@@ -155,6 +159,20 @@ class ConnectionCounts:
 
     def held(self, key: str) -> int:
         return self._by_client.get(key, 0)
+
+    def evict(self) -> bool:
+        """Close one connection that is only waiting for a request head, to make room:
+        of the client holding the most connections, its oldest. Slow connections (idle,
+        or trickling a head) from many addresses filled the total and locked everyone
+        out until their header timeout; now they give way to connections that come with
+        a request, while one in the middle of a request is never closed. False if every
+        connection has a request in flight."""
+        if not self.waiting:
+            return False
+        order = {p: n for n, p in enumerate(self.waiting)}
+        victim = max(self.waiting, key=lambda p: (self.held(p.key) if p.key else 0, -order[p]))
+        victim.evict()
+        return True
 
 
 class LimitedH11Protocol(H11Protocol):
@@ -193,22 +211,35 @@ class LimitedH11Protocol(H11Protocol):
             self._refuse(503, f"{refusal}; retry in {retry} s", linger=False, retry=retry)
             return
         self.counted = True
+        self.counts.waiting[self] = None
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timers()
+        self._uncount()
+        super().connection_lost(exc)
+
+    def _uncount(self) -> None:
+        self.counts.waiting.pop(self, None)
         if self.counted:
             self.counted = False
             self.counts.release(self.key)
-        super().connection_lost(exc)
+
+    def evict(self) -> None:
+        """Closed to make room at the total cap (``ConnectionCounts.evict``): counted out
+        at once, so the newcomer's place is free now."""
+        client = self.client[0] if self.client else "a local client"
+        self.logger.info("%s - closed to make room: it had sent no request", client)
+        self._uncount()
+        self.refused = True
+        self._cancel_timers()
+        self.transport.close()
 
     def handle_websocket_upgrade(self, event: h11.Request) -> None:
         # Accord serves no WebSocket (the application refuses the handshake), but the
         # connection goes to another protocol object: it is no longer counted here.
         self._cancel_timers()
-        if self.counted:
-            self.counted = False
-            self.counts.release(self.key)
+        self._uncount()
         super().handle_websocket_upgrade(event)
 
     def shutdown(self) -> None:
@@ -234,6 +265,7 @@ class LimitedH11Protocol(H11Protocol):
             if self.head_timer is None:
                 self._arm_head_timer()
             return
+        self.counts.waiting.pop(self, None)  # a request is in: not to be evicted
         if self.head_timer is not None:
             self.head_timer.cancel()
             self.head_timer = None
@@ -242,6 +274,8 @@ class LimitedH11Protocol(H11Protocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        if self.counted and self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.counts.waiting[self] = None  # kept alive: waiting for the next head
         # A pipelined request read from the buffer, its body still to come.
         if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
             self._body_read()
