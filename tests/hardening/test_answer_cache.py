@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from accord.query.answers import AnswerCache, AnswerKey, deterministic
 from accord.query.worker import Answer
-from tests.hardening.conftest import MakeApp, make_app  # noqa: F401 (the fixture)
+from tests.hardening.conftest import MakeApp
 from tests.writes.conftest import AUTH, UPDATE, writable_settings
 
 JSON = {"Accept": "application/sparql-results+json"}
