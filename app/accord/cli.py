@@ -20,7 +20,7 @@ def _serve(args: argparse.Namespace) -> int:
     from accord.dataset import DatasetError
     from accord.errors import DataLoadError
     from accord.http.connections import uvicorn_options
-    from accord.http.serving import ServingError, serve
+    from accord.http.serving import ServingError, freeze_startup_objects, serve
     from accord.main import create_app
     from accord.settings import get_settings
     from accord.writes.auth import InsecureSettings
@@ -37,6 +37,7 @@ def _serve(args: argparse.Namespace) -> int:
     except (DatasetError, DataLoadError, InsecureSettings, ServingError) as exc:
         print(f"accord serve: {exc}", file=sys.stderr)
         return 2
+    freeze_startup_objects()
     uvicorn.run(
         application,
         host=args.host,

@@ -92,11 +92,24 @@ def worker_app() -> FastAPI:
     _end_with_parent()
     settings = get_settings()
     if is_external(settings.store):
-        return create_app(settings)
+        application = create_app(settings)
+        freeze_startup_objects()
+        return application
     paths = settings.paths or ([] if settings.named_paths else bundled_paths())
     files = graph_files(paths, settings.named_paths, settings.base_iri)
     store = OxigraphStore(files, path=Path(settings.store), read_only=True)
-    return create_app(settings, store)
+    application = create_app(settings, store)
+    freeze_startup_objects()
+    return application
+
+
+def freeze_startup_objects() -> None:
+    """Move what start-up built (the application, the ontology and shapes graphs of the
+    write guard, the catalogue: some 100,000 objects) out of the garbage collector's
+    sight: each full collection walked them all again, ~0.08 ms of every request's
+    share (issue 17's profile)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _end_with_parent() -> None:
