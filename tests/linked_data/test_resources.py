@@ -44,6 +44,9 @@ ACCEPTS = [
     ("application/ld+json", "jsonld"),
     ("application/n-triples", "nt"),
     ("application/rdf+xml", "rdf"),
+    # What Comunica sends when it follows a link: quads first.
+    ("application/n-quads,application/trig;q=0.95,text/turtle;q=0.6", "nq"),
+    ("application/trig", "trig"),
     ("text/html", "html"),
     (BROWSER, "html"),
     ("*/*", "ttl"),
@@ -61,6 +64,8 @@ MEDIA = {
     "jsonld": "application/ld+json",
     "nt": "application/n-triples",
     "rdf": "application/rdf+xml",
+    "nq": "application/n-quads",
+    "trig": "application/trig",
     "html": "text/html",
 }
 
@@ -92,7 +97,7 @@ def test_thing_redirects_to_the_negotiated_document(
         assert (URIRef(s), URIRef(p), None) in g, f"{path}.{ext} lacks <{s}> <{p}>"
 
 
-@pytest.mark.parametrize("ext", ["ttl", "jsonld", "nt", "rdf"])
+@pytest.mark.parametrize("ext", ["ttl", "jsonld", "nt", "rdf", "nq", "trig"])
 @pytest.mark.parametrize("path", [r[0] for r in RESOURCES])
 def test_every_rdf_document_of_a_resource_holds_the_same_graph(
     client: TestClient, path: str, ext: str
@@ -175,7 +180,7 @@ def test_replaced_iri_page_moves_to_the_replacement_page(client: TestClient) -> 
     assert f"<code>{ID}{NEW}</code>" in page.text
 
 
-@pytest.mark.parametrize("ext", ["ttl", "jsonld", "nt", "rdf"])
+@pytest.mark.parametrize("ext", ["ttl", "jsonld", "nt", "rdf", "nq", "trig"])
 def test_replaced_iri_documents_move_to_the_replacement_documents(
     client: TestClient, ext: str
 ) -> None:

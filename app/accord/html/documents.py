@@ -47,6 +47,8 @@ FORMAT_NAMES = {
     "jsonld": ("JSON-LD", "application/ld+json"),
     "nt": ("N-Triples", "application/n-triples"),
     "rdf": ("RDF/XML", "application/rdf+xml"),
+    "nq": ("N-Quads", "application/n-quads"),
+    "trig": ("TriG", "application/trig"),
 }
 DUMP_NAMES = [
     ("ttl", "Turtle"),

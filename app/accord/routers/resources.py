@@ -66,6 +66,10 @@ DOCUMENTS = {
     "jsonld": "application/ld+json",
     "nt": "application/n-triples",
     "rdf": "application/rdf+xml",
+    # Quad syntaxes, which Comunica and other link-traversal clients prefer: the
+    # description's triples in the default graph.
+    "nq": "application/n-quads",
+    "trig": "application/trig",
     "html": "text/html",
 }
 EXTENSION_FOR = {mt: ext for ext, mt in DOCUMENTS.items()}
