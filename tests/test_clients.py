@@ -89,3 +89,25 @@ def test_httpx_get_post_and_negotiation(fixture_server: str) -> None:
         assert int(r.headers["content-length"]) == len(http.get("/sparql").content)
         assert http.get("/sparql", params={"query": "ASK {"}).status_code == 400
         assert http.post("/sparql", data={"update": "CLEAR ALL"}).status_code == 403
+
+
+def test_rdflib_and_pyld_load_a_json_ld_resource_document_from_the_server(
+    live_server: str,
+) -> None:
+    # The base IRI (https://w3id.org/accord/) does not resolve here (no network): the
+    # document names its context on the server that answered, so both load it there.
+    from pyld import jsonld
+
+    url = f"{live_server}/id/FR.jsonld"
+    g = Graph().parse(url, format="json-ld")
+    fr = URIRef("https://w3id.org/accord/id/FR")
+    assert (fr, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), None) in g
+    turtle = Graph().parse(f"{live_server}/id/FR.ttl", format="turtle")
+    assert len(g) == len(turtle) > 10
+    expanded = jsonld.expand(url)
+    nodes = (
+        {n["@id"]: n for n in expanded[0]["@graph"]}
+        if "@graph" in expanded[0]
+        else {n["@id"]: n for n in expanded}
+    )
+    assert "https://w3id.org/accord/ontology#State" in nodes[str(fr)]["@type"]

@@ -24,6 +24,10 @@ RDFLIB_FORMATS = {
 }
 
 
+#: Where a JSON-LD document served by the in-process test client names its context.
+TEST_CONTEXT = "http://testserver/context.jsonld"
+
+
 def parse_rdf(body: bytes, media_type: str) -> Graph:
     """A representation as an rdflib graph; JSON-LD goes through Accord's own context
     loader (it refers to the published context, which is never fetched)."""
@@ -32,7 +36,8 @@ def parse_rdf(body: bytes, media_type: str) -> Graph:
     if media_type == "application/ld+json":
         import json
 
-        g.parse(data=to_nquads(json.loads(body)), format="nt")  # no graph names: N-Triples
+        doc = json.loads(body)  # its context named on the test server
+        g.parse(data=to_nquads(doc, also=[TEST_CONTEXT]), format="nt")  # no graph names
     else:
         g.parse(data=body, format=RDFLIB_FORMATS[media_type])
     return g

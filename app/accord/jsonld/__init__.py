@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -59,9 +60,11 @@ def context_iri(base_iri: str | None = None) -> str:
     return f"{base_iri or DEFAULT_BASE}{CONTEXT_NAME}"
 
 
-def document_loader(base_iri: str | None = None):  # type: ignore[no-untyped-def]
-    """A PyLD document loader that knows Accord's context and refuses everything else."""
-    known = {context_iri(), context_iri(base_iri)}
+def document_loader(base_iri: str | None = None, also: Iterable[str] = ()):  # type: ignore[no-untyped-def]
+    """A PyLD document loader that knows Accord's context (by its published IRI, by the
+    base IRI's, and by the IRIs in ``also``: a server's copy) and refuses everything
+    else."""
+    known = {context_iri(), context_iri(base_iri), *also}
 
     def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         if url in known:
@@ -95,9 +98,11 @@ def compact_nquads(nquads: str, base_iri: str | None = None) -> dict[str, Any]:
     return doc  # type: ignore[no-any-return]
 
 
-def to_nquads(doc: dict[str, Any], base_iri: str | None = None) -> str:
-    """A JSON-LD document (using Accord's context) as N-Quads."""
-    options = {"format": "application/n-quads", "documentLoader": document_loader(base_iri)}
+def to_nquads(doc: dict[str, Any], base_iri: str | None = None, also: Iterable[str] = ()) -> str:
+    """A JSON-LD document (using Accord's context, also known by the IRIs in ``also``)
+    as N-Quads."""
+    loader = document_loader(base_iri, also)
+    options = {"format": "application/n-quads", "documentLoader": loader}
     return jsonld.to_rdf(doc, options)  # type: ignore[no-any-return]
 
 

@@ -28,6 +28,7 @@ canonical IRIs, and the server maps each request path back to one.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pyoxigraph as ox
@@ -39,7 +40,7 @@ from accord.html import HTML_HEADERS
 from accord.html.documents import graph_page, namespace_page, not_found_page, resource_page
 from accord.http.cache import validated
 from accord.http.deps import ServiceDep, SettingsDep, services_of
-from accord.jsonld import context_document, frame_resource, get_frame
+from accord.jsonld import CONTEXT_NAME, context_document, context_iri, frame_resource, get_frame
 from accord.namespaces import DEFAULT_BASE
 from accord.publish.describe import (
     Target,
@@ -151,17 +152,37 @@ def serve(request: Request, store: Store, settings: Settings, rest: str) -> Resp
     on = _date_param(request.query_params.get("on"))
     headers = dict(HTML_HEADERS) if media_type == "text/html" else {}
     headers["Link"] = f'<{root}{path_for_iri(iri, base)}>; rel="describes"'
-    key = (target.iri, media_type, request.url.query, root, base)
-    return validated(
-        request,
-        store,
-        key,
-        lambda: representation(
+    # A JSON-LD document names its context on this server, where a client that got the
+    # document can load it, whether or not the base IRI resolves (rdflib and Comunica
+    # failed on https://w3id.org/accord/context.jsonld served from elsewhere).
+    context = f"{request.url.scheme}://{request.url.netloc}{root}/{CONTEXT_NAME}"
+    key = (target.iri, media_type, request.url.query, root, base, context)
+
+    def build() -> bytes:
+        body = representation(
             store, target, media_type, base, root, frame, on, settings.page_max_rows
-        ),
-        content_type(media_type),
-        headers,
-    )
+        )
+        return served_context(body, base, context) if media_type == JSON_LD else body
+
+    return validated(request, store, key, build, content_type(media_type), headers)
+
+
+JSON_LD = "application/ld+json"
+
+
+def served_context(body: bytes, base: str, context: str) -> bytes:
+    """A JSON-LD document whose ``@context`` names the published context by the base IRI,
+    naming it by ``context`` (this server's copy) instead."""
+    doc = json.loads(body)
+    published = context_iri(base)
+    ctx = doc.get("@context")
+    if ctx == published:
+        doc["@context"] = context
+    elif isinstance(ctx, list):
+        doc["@context"] = [context if c == published else c for c in ctx]
+    else:
+        return body
+    return dumps_json(doc)
 
 
 def moved(new: str, ext: str | None, base: str, root: str, query: str) -> Response:
