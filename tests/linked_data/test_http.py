@@ -31,6 +31,25 @@ def test_unknown_iri_is_plain_404_for_other_clients(client: TestClient) -> None:
     assert "<https://w3id.org/accord/id/no-such-thing>" in r.text
 
 
+@pytest.mark.parametrize("path", ["/no-such-page", "/queries/no-such-query", "/sparql?query=SELEC"])
+def test_errors_elsewhere_are_pages_for_browsers_and_text_or_json_for_others(
+    client: TestClient, path: str
+) -> None:
+    # A path no route serves answered {"detail": "Not Found"} to a browser (issue 16).
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+    page = client.get(path, headers={"Accept": browser})
+    assert page.status_code in (400, 404)
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>" in page.text and 'href="/browse"' in page.text
+    assert "content-security-policy" in page.headers
+    text = client.get(path, headers={"Accept": "*/*"})
+    assert text.status_code == page.status_code and text.headers["content-type"].startswith(
+        "text/plain"
+    )
+    data = client.get(path, headers={"Accept": "application/json"}).json()
+    assert data["status"] == page.status_code and data["detail"]
+
+
 def test_unknown_document_is_404_too(client: TestClient) -> None:
     assert client.get("/id/no-such-thing.ttl").status_code == 404
     assert client.get("/concept/NoSuchConcept.html").status_code == 404
