@@ -179,3 +179,53 @@ def _where_group(toks: list[Token]) -> int | None:
     # Without the WHERE keyword, a CONSTRUCT's first group is its template.
     opens = opens[1:] if is_construct else opens
     return opens[0] if opens else None
+
+
+#: A prefixed name's prefix, roughly (in strings and IRIs too: a PREFIX declared for
+#: nothing is harmless).
+_USED_PREFIX = re.compile(r"(?<![\w\-.:/<#?$])([A-Za-z][\w\-.]*)?:")
+
+
+def predeclared(text: str, prefixes: Mapping[str, str]) -> str:
+    """``text`` with, on one first line, a PREFIX declaration for each prefix of
+    ``prefixes`` it seems to use. The query's own declarations come after, so they win
+    (a later PREFIX redefines an earlier one): standard SPARQL, with fewer lines to type.
+    Error positions in the result are one line down (``readable_syntax_error``)."""
+    used = {m.group(1) or "" for m in _USED_PREFIX.finditer(text)}
+    line = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in prefixes.items() if p in used)
+    return f"{line}\n{text}" if line else text
+
+
+_POSITION = re.compile(r"\bat (\d+):(\d+)")
+
+
+def readable_syntax_error(
+    message: str, text: str, prefixes: Mapping[str, str], shifted: bool
+) -> str:
+    """A parser's message about ``text`` made readable: on one line, positions in the
+    text as the client wrote it (not one line down, ``shifted`` by ``predeclared``),
+    an unknown prefix named with its fix, and long lists of expected characters cut."""
+    if shifted:
+
+        def up(m: re.Match[str]) -> str:
+            return f"at {max(1, int(m.group(1)) - 1)}:{m.group(2)}"
+
+        message = _POSITION.sub(up, message, count=1)
+    if "Prefix not found" in message:
+        declared = declared_prefixes(text)
+        unknown = sorted(
+            {m.group(1) or "" for m in _USED_PREFIX.finditer(text)} - set(declared) - set(prefixes)
+        )
+        where = _POSITION.search(message)
+        at = f" ({where.group(0)})" if where else ""
+        names = ", ".join(f"'{p}:'" for p in unknown) or "a prefix"
+        example = unknown[0] if unknown else "ex"
+        known = ", ".join(f"{p}:" for p in prefixes)
+        return (
+            f"unknown prefix {names}{at}: declare it, e.g. PREFIX {example}: <http://...> "
+            f"at the start of the query (declared here already: {known})"
+        )
+    message = " ".join(message.split())
+    if len(message) > 300:
+        message = message[:300] + "..."
+    return message

@@ -484,3 +484,36 @@ def test_rdf_output_keeps_the_project_prefixes(fixture_client: TestClient) -> No
     assert r.headers["content-type"] == "text/turtle; charset=utf-8"
     assert "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ." in r.text
     assert "rdfs:label" in r.text
+
+
+# --- predeclared prefixes and readable syntax errors ---------------------------------
+
+
+def test_the_project_prefixes_are_predeclared_and_a_querys_own_win(client: TestClient) -> None:
+    rows = client.get(
+        "/sparql",
+        params={"query": "SELECT (rdfs:label AS ?p) (xsd:date AS ?d) WHERE {}"},
+        headers={"Accept": "text/csv"},
+    ).text.splitlines()
+    assert rows[1] == (
+        "http://www.w3.org/2000/01/rdf-schema#label,http://www.w3.org/2001/XMLSchema#date"
+    )
+    own = "PREFIX rdfs: <http://example.org/mine#> SELECT (rdfs:label AS ?p) WHERE {}"
+    answer = client.get("/sparql", params={"query": own}, headers={"Accept": "text/csv"})
+    assert answer.text.splitlines()[1] == "http://example.org/mine#label"
+
+
+def test_an_unknown_prefix_is_one_readable_line_with_its_fix(client: TestClient) -> None:
+    answer = client.get("/sparql", params={"query": "SELECT * WHERE { ?s a foo:Bar }"})
+    assert answer.status_code == 400
+    text = answer.text.strip()
+    assert "\n" not in text and "\\u{" not in text
+    assert "unknown prefix 'foo:' (at 1:" in text
+    assert "PREFIX foo: <http://...>" in text and "rdfs:" in text
+
+
+def test_error_positions_are_those_of_the_query_as_written(client: TestClient) -> None:
+    # The predeclared PREFIX line is not the client's: positions stay on its lines.
+    answer = client.get("/sparql", params={"query": "SELECT * WHERE {\n ?s rdf:type }"})
+    assert answer.status_code == 400
+    assert "at 2:" in answer.text, answer.text

@@ -20,10 +20,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from accord.errors import ClientGone, Forbidden
+from accord.errors import ClientGone, Forbidden, QuerySyntaxError
 from accord.http.access_log import query_hash
 from accord.http.cache import REPRESENTATIONS, etag_for, etag_matches
 from accord.http.deps import ServiceDep, SettingsDep
+from accord.namespaces import PREFIXES
 from accord.publish import service_description
 from accord.query import guard
 from accord.query.answers import AnswerKey, deterministic
@@ -36,6 +37,7 @@ from accord.query.worker import Answer, QueryJob
 from accord.query_dataset import QueryDataset
 from accord.routers.graph_store import write_request
 from accord.settings import Settings
+from accord.sparql_text import predeclared, readable_syntax_error
 from accord.stores.base import Store
 from accord.writes.writer import Writer
 
@@ -256,6 +258,9 @@ async def query_response(
     (see accord.query_dataset)."""
     request.state.query_hash = query_hash(text)  # for the access log
     settings = executor.settings
+    written = text
+    prefixes: dict[str, str] = getattr(executor.store, "prefixes", None) or PREFIXES
+    text = predeclared(text, prefixes)
     key = AnswerKey(
         executor.store.version,
         text,
@@ -291,7 +296,11 @@ async def query_response(
     )
     address = request.client.host if request.client else None
     client = client_key(address, limit_local=settings.rate_limit_loopback)
-    answer = await while_connected(request, executor.run_async(job, client))
+    try:
+        answer = await while_connected(request, executor.run_async(job, client))
+    except QuerySyntaxError as exc:
+        readable = readable_syntax_error(str(exc), written, prefixes, text is not written)
+        raise QuerySyntaxError(readable) from None
     if cacheable:
         executor.answers.put(key, answer)
     return negotiated(answer.body, answer.media_type, head, validators)
