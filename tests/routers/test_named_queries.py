@@ -238,3 +238,38 @@ def test_real_query_parameter_example_binds(
     assert len(rows) < len(everything["results"]["bindings"])
     if param in r.json()["head"]["vars"]:
         assert {row[param]["value"] for row in rows} == {value}
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_named_query_is_a_page_in_a_browser_and_an_answer_for_everyone_else(
+    client: TestClient,
+) -> None:
+    # In a browser /queries/{name} answered raw SPARQL XML (issue 16).
+    params = {"state": "id:SE", "asof": "2026-01-08"}
+    page = client.get("/queries/status-as-of", params=params, headers={"Accept": BROWSER})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    text = page.text
+    assert "<h1>What had each party promised" in text
+    assert '<form method="get"' in text and 'name="asof" value="2026-01-08"' in text
+    assert text.count("<tr>") == 4  # the head and Sweden's three offers
+    assert "Sweden: Gripen fighter jets" in text and 'href="/id/SE"' in text
+    assert "?state=id%3ASE&amp;asof=2026-01-08&amp;format=csv" in text
+    assert "xsd:date" in text  # the parameter's type, readable
+    for accept in (None, "*/*", "application/sparql-results+json"):
+        headers = {"Accept": accept} if accept else {}
+        answer = client.get("/queries/status-as-of", params=params, headers=headers)
+        assert answer.headers["content-type"].startswith("application/sparql-results+json")
+    csv = client.get(
+        "/queries/status-as-of", params=params | {"format": "csv"}, headers={"Accept": BROWSER}
+    )
+    assert csv.headers["content-type"].startswith("text/csv")
+
+
+def test_a_named_query_page_with_a_bad_parameter_says_why(client: TestClient) -> None:
+    page = client.get(
+        "/queries/status-as-of", params={"state": "not an iri"}, headers={"Accept": BROWSER}
+    )
+    assert page.status_code == 400
+    assert 'class="error">parameter &#39;state&#39; must be an absolute IRI' in page.text

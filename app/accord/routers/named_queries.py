@@ -7,17 +7,20 @@ with a VALUES block, IRIs and typed values checked first (400 if they do not fit
 
 from __future__ import annotations
 
-from html import escape
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from accord.errors import BadRequest, NotFound
+from accord.errors import AccordError, BadRequest, NotFound
+from accord.html import HTML_HEADERS
+from accord.html.queries import catalogue_page, query_page
 from accord.http.deps import SettingsDep, services_of
 from accord.query.catalogue import NamedQuery
 from accord.query.executor import get_executor
-from accord.query.negotiation import choose
+from accord.query.negotiation import best_match, choose
 from accord.query.protocol import parse_bool
 from accord.routers.sparql import (
     ERRORS,
@@ -27,6 +30,7 @@ from accord.routers.sparql import (
     endpoint_url,
     query_response,
 )
+from accord.settings import Settings
 
 router = APIRouter(tags=["named queries"])
 
@@ -71,7 +75,10 @@ def list_queries(request: Request, catalogue: CatalogueDep, format: FormatParam 
         for q in catalogue.values()
     ]
     if media_type == "text/html":
-        return HTMLResponse(_html(entries), headers={"Vary": "Accept"})
+        settings = services_of(request).settings
+        root = request.scope.get("root_path", "")
+        page = catalogue_page(services_of(request).store, entries, settings.base_iri, root)
+        return HTMLResponse(page, headers={"Vary": "Accept", **HTML_HEADERS})
     return JSONResponse(entries, headers={"Vary": "Accept"})
 
 
@@ -113,6 +120,8 @@ async def run_named_query(
         if key in values:
             raise BadRequest(f"parameter {key!r} given more than once; give it once")
         values[key] = value
+    if format is None and request.method == "GET" and _wants_page(request.headers.get("accept")):
+        return await _page(request, settings, query, values)
     text = query.bind(values)
     return await query_response(
         get_executor(request),
@@ -126,23 +135,47 @@ async def run_named_query(
     )
 
 
-def _html(entries: list[dict[str, Any]]) -> str:
-    items = []
-    for e in entries:
-        params = "".join(
-            f"<li><code>{escape(str(p['name']))}</code> ({escape(str(p['type']))}"
-            f"{', optional' if p['optional'] else ''}): {escape(str(p['description']))}</li>"
-            for p in e["params"]
+def _wants_page(accept: str | None) -> bool:
+    """A browser: its Accept names HTML and prefers it to every answer format (a
+    client that sends none, or */*, gets the answer as before)."""
+    if not accept or "text/html" not in accept:
+        return False
+    return best_match(accept, ["text/html", *RESULT_TYPES]) == "text/html"
+
+
+async def _page(
+    request: Request, settings: Settings, query: NamedQuery, values: dict[str, str]
+) -> Response:
+    """The query as a page: its form, its answer as a table, its downloads, its text."""
+    answer: dict[str, Any] | None = None
+    error: str | None = None
+    status = 200
+    try:
+        response = await query_response(
+            get_executor(request),
+            request,
+            query.bind(values),
+            accept=JSON_RESULTS,
+            fmt="json",
+            base_iri=endpoint_url(request, settings),
         )
-        items.append(
-            f'<li><a href="{escape(str(e["url"]))}">{escape(str(e["title"]))}</a> '
-            f"<code>{escape(str(e['name']))}</code>"
-            f"<p>{escape(str(e['description']))}</p>"
-            + (f"<ul>{params}</ul>" if params else "")
-            + "</li>"
-        )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>Accord: named queries</title></head><body>"
-        f"<h1>Named queries</h1><ul>{''.join(items)}</ul></body></html>\n"
+        answer = json.loads(bytes(response.body))
+    except AccordError as exc:
+        error, status = str(exc), exc.status
+    services = services_of(request)
+    root = request.scope.get("root_path", "")
+    page = await run_in_threadpool(
+        query_page,
+        services.store,
+        query,
+        values,
+        answer,
+        error,
+        settings.base_iri,
+        root,
+        settings.page_max_rows,
     )
+    return HTMLResponse(page, status, headers={"Vary": "Accept", **HTML_HEADERS})
+
+
+JSON_RESULTS = "application/sparql-results+json"
