@@ -117,7 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"accord {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint, query UI)")
+    serve = sub.add_parser(
+        "serve",
+        help="serve the graph over HTTP (SPARQL endpoint, query UI)",
+        description="Serve the graph over HTTP: a SPARQL 1.1 endpoint at /sparql (and "
+        "the Graph Store Protocol at /graph-store, writes off unless ACCORD_ALLOW_UPDATE), "
+        "the query UI at /, named queries at /queries, a page and RDF documents for every "
+        "IRI under /id/, dumps and VoID. Limits and other settings are environment "
+        "variables ACCORD_* (docs/running-in-public.md).",
+    )
     serve.add_argument(
         "paths",
         nargs="*",
@@ -139,9 +147,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="empty: in-memory Oxigraph (default); a folder: on-disk Oxigraph; "
         "sparql+http(s)://...: an external SPARQL 1.1 store",
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every "
+        "interface, e.g. in a container behind a proxy)",
+    )
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug", "trace"],
+        help="uvicorn's log level (default info); requests are logged once, as JSON lines, "
+        "by Accord's access log (ACCORD_ACCESS_LOG=false turns it off)",
+    )
     serve.add_argument(
         "--workers",
         type=int,

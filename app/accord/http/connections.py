@@ -401,6 +401,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "http": functools.partial(LimitedH11Protocol, counts=counts),
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": settings.keep_alive_timeout,
+        # Each request logged once: by Accord's access log (JSON) when it is on, else
+        # by uvicorn's (text).
+        "access_log": not settings.access_log,
         "timeout_graceful_shutdown": (
             math.ceil(settings.shutdown_timeout) if settings.shutdown_timeout > 0 else None
         ),
