@@ -190,3 +190,12 @@ def test_another_summit_gets_the_same_pages(other: TestClient) -> None:
     assert "paris" not in index.lower()
     seen = crawl(other, "/browse", limit=200)
     assert {u: s for u, s in seen.items() if s != 200} == {}
+
+
+def test_the_index_lists_the_datas_classes_before_the_vocabularys_own(client: TestClient) -> None:
+    # /browse mixed researcher classes with OWL and SHACL machinery (issue 16).
+    page = client.get("/browse").text
+    main, _, machinery = page.partition('<details class="machinery">')
+    assert 'href="/browse/accord:Commitment"' in main
+    assert 'href="/browse/owl:Class"' not in main and 'href="/browse/sh:NodeShape"' not in main
+    assert 'href="/browse/owl:Class"' in machinery and 'href="/browse/sh:NodeShape"' in machinery

@@ -245,6 +245,16 @@ def _defined_by(store: Store, scheme: str, doc: str) -> bool:
     )
 
 
+#: Namespaces of the classes that describe the vocabulary rather than the world (OWL,
+#: RDF Schema, SHACL): /browse lists them apart, after the data's own classes.
+MACHINERY = (
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/ns/shacl#",
+)
+
+
 def browse_page(store: Store, base_iri: str, root: str, limit: int = 500) -> bytes:
     """The index; beyond ``limit`` classes, schemes or graphs, the biggest are listed."""
     linker = Linker(base_iri, root)
@@ -286,7 +296,8 @@ def browse_page(store: Store, base_iri: str, root: str, limit: int = 500) -> byt
         {
             "title": "Browse",
             "featured": featured,
-            "classes": counts,
+            "classes": [c for c in counts if not c.iri.startswith(MACHINERY)],
+            "machinery": [c for c in counts if c.iri.startswith(MACHINERY)],
             "schemes": schemes,
             "graphs": graphs,
             "dumps": DUMP_NAMES,
