@@ -199,3 +199,14 @@ def test_the_index_lists_the_datas_classes_before_the_vocabularys_own(client: Te
     assert 'href="/browse/accord:Commitment"' in main
     assert 'href="/browse/owl:Class"' not in main and 'href="/browse/sh:NodeShape"' not in main
     assert 'href="/browse/owl:Class"' in machinery and 'href="/browse/sh:NodeShape"' in machinery
+
+
+def test_a_concept_page_lists_the_commitments_that_depend_on_it(client: TestClient) -> None:
+    # The ceasefire page listed two conditions both labelled "After a ceasefire", and
+    # not the commitments behind them (issue 16).
+    page = client.get("/concept/Ceasefire.html").text
+    section = page.partition('id="dependents"')[2].partition("</section>")[0]
+    assert "Germany: forces to NATO territory adjacent to Ukraine" in section
+    assert "Sweden: Gripen fighter jets for air surveillance over Ukraine" in section
+    assert 'href="/concept/FormalCeasefire"' in section  # a narrower type counts
+    assert section.count("<tr>") >= 8

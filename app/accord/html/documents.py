@@ -26,7 +26,7 @@ from accord.html.pages import (
     instances,
     instances_query,
 )
-from accord.html.sections import declaration_section, state_section
+from accord.html.sections import concept_section, declaration_section, state_section
 from accord.html.view import resource_view
 from accord.jsonld import frames
 from accord.publish.describe import (
@@ -41,6 +41,7 @@ from accord.publish.describe import (
 from accord.stores.base import Store
 
 ACCORD = "https://w3id.org/accord/ontology#"
+SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
 #: Names of the RDF representations, by extension, as the pages list them.
 FORMAT_NAMES = {
     "ttl": ("Turtle", "text/turtle"),
@@ -89,13 +90,14 @@ def resource_page(
         declaration_section(store, iri, limit, root) if ACCORD + "Declaration" in types else None
     )
     state = state_section(store, iri, on, limit, root) if ACCORD + "State" in types else None
+    concept = concept_section(store, iri, limit, root) if SKOS_CONCEPT in types else None
     mentioned = {iri, *view.types}
     for t in [*d.own, *d.inbound, *d.cards]:
         mentioned.add(t.predicate.value)
         for term in (t.subject, t.object):
             if isinstance(term, ox.NamedNode):
                 mentioned.add(term.value)
-    mentioned |= _section_iris(declaration) | _section_iris(state)
+    mentioned |= _section_iris(declaration) | _section_iris(state) | _section_iris(concept)
     linker.learn(store, mentioned)
     applicable = [f.name for f in frames().values() if f.applies_to in types]
     return render(
@@ -107,6 +109,7 @@ def resource_page(
             "view": view,
             "declaration": declaration,
             "state": state,
+            "concept": concept,
             "alternates": alternates(iri, base_iri, root, applicable),
         },
     )

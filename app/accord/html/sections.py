@@ -411,3 +411,64 @@ def state_section(
         signatures[:limit],
         cuts,
     )
+
+
+@dataclass
+class DependentRow:
+    commitment: str
+    committed_by: list[str]
+    condition: str
+    condition_type: str  # this concept, or a narrower one
+
+
+@dataclass
+class ConceptSection:
+    """What a concept of the condition types is used for: the commitments whose
+    conditions are of this type or a narrower one, and the expectations."""
+
+    dependents: list[DependentRow]
+    expectations: list[tuple[str, str]]  # (expectation, relying commitment)
+    cuts: dict[str, More | None] = field(default_factory=dict)
+
+
+def concept_section(store: Store, iri: str, limit: int = 500, root: str = "") -> ConceptSection:
+    """The commitments that hang on the concept ``iri`` (a condition of its type or of a
+    narrower type), one row per condition, and those that merely expect it."""
+    c = ref(iri)
+    query = f"""SELECT ?commitment ?condition ?type
+      (GROUP_CONCAT(DISTINCT STR(?by); separator=" ") AS ?parties) WHERE {{
+      ?type skos:broader* {c} .
+      ?commitment accord:hasCondition ?condition . ?condition accord:conditionType ?type .
+      OPTIONAL {{ ?commitment accord:committedBy ?by }}
+    }} GROUP BY ?commitment ?condition ?type ORDER BY ?commitment ?condition"""
+    rows = _q(store, query + f" LIMIT {limit + 1}")
+    dependents = [
+        DependentRow(
+            _v(r, "commitment") or "",
+            (_v(r, "parties") or "").split(),
+            _v(r, "condition") or "",
+            _v(r, "type") or "",
+        )
+        for r in rows[:limit]
+    ]
+    expected = _q(
+        store,
+        f"""SELECT ?expectation ?commitment WHERE {{
+          ?expectation accord:expectationType/skos:broader* {c} .
+          OPTIONAL {{ ?commitment accord:reliesOn ?expectation }}
+        }} ORDER BY ?expectation LIMIT {limit}""",
+    )
+    cuts: dict[str, More | None] = {"dependents": None}
+    if len(rows) > limit:
+        count = _q(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {query} }} }}")
+        cuts["dependents"] = more(
+            limit,
+            int(_v(count[0], "n") or 0) if count else limit + 1,
+            "conditions of this type",
+            sparql_href(root, query),
+        )
+    return ConceptSection(
+        dependents,
+        [(_v(r, "expectation") or "", _v(r, "commitment") or "") for r in expected],
+        cuts,
+    )
