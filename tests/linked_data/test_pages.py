@@ -210,3 +210,9 @@ def test_a_concept_page_lists_the_commitments_that_depend_on_it(client: TestClie
     assert "Sweden: Gripen fighter jets for air surveillance over Ukraine" in section
     assert 'href="/concept/FormalCeasefire"' in section  # a narrower type counts
     assert section.count("<tr>") >= 8
+
+
+def test_a_page_links_the_wikidata_item_the_data_names(client: TestClient) -> None:
+    page = client.get("/id/donald-trump.html").text
+    assert '<a href="https://www.wikidata.org/wiki/Q22686" rel="external">Q22686</a>' in page
+    assert "wikidata.org/wiki" not in client.get("/id/paris-declaration-2026.html").text

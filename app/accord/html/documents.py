@@ -6,6 +6,7 @@ page's bytes; the routers add the HTTP side (negotiation, validators, headers).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -110,8 +111,25 @@ def resource_page(
             "declaration": declaration,
             "state": state,
             "concept": concept,
+            "wikidata": wikidata_items(d.own, iri),
             "alternates": alternates(iri, base_iri, root, applicable),
         },
+    )
+
+
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+SAME_AS = ("http://www.w3.org/2002/07/owl#sameAs", "https://schema.org/sameAs")
+
+
+def wikidata_items(own: Iterable[ox.Triple], iri: str) -> list[str]:
+    """The Wikidata items (``Q…``) the resource is said to be the same as."""
+    return sorted(
+        t.object.value.removeprefix(WIKIDATA_ENTITY)
+        for t in own
+        if t.subject == ox.NamedNode(iri)
+        and t.predicate.value in SAME_AS
+        and isinstance(t.object, ox.NamedNode)
+        and t.object.value.startswith(WIKIDATA_ENTITY)
     )
 
 
