@@ -14,6 +14,7 @@ from accord.http.hardening import install_hardening
 from accord.http.middleware import DatasetVersionMiddleware
 from accord.routers import (
     browse,
+    cite,
     dumps,
     graph_store,
     named_queries,
@@ -77,5 +78,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(void.router)
     app.include_router(browse.router)
     app.include_router(graph_store.router)
+    app.include_router(cite.router)
     install_unique_ids(app)
     return app

@@ -44,6 +44,10 @@ def query_page(
     def download(fmt: str) -> str:
         return "?" + urllib.parse.urlencode({**values, "format": fmt})
 
+    def cite(fmt: str) -> str:
+        params = {"named": query.name, **values, "format": fmt}
+        return f"{root}/cite?" + urllib.parse.urlencode(params)
+
     context = {
         "title": query.title,
         "query": query,
@@ -55,5 +59,6 @@ def query_page(
         "more": len(bindings) > len(rows),
         "downloads": DOWNLOADS,
         "download": download,
+        "cite": cite,
     }
     return render("named_query.html", linker, store.version, context)
