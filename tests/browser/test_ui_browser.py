@@ -201,3 +201,54 @@ def test_api_docs_render_offline(page: Page, live_server: str) -> None:
         if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url)[:2] != origin
     ]
     assert foreign == [], f"requests to other origins: {foreign}"
+
+
+#: Set the persisted text of the tab named NAME to TEXT in Yasgui's local storage.
+SET_PERSISTED = """((name, text) => {
+    let found = false;
+    const visit = (o) => {
+        if (!o || typeof o !== 'object') return;
+        if (o.name === name && o.yasqe && typeof o.yasqe === 'object') { o.yasqe.value = text; found = true; }
+        Object.values(o).forEach(visit);
+    };
+    for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        let value;
+        try { value = JSON.parse(localStorage.getItem(key)); } catch (e) { continue; }
+        visit(value);
+        localStorage.setItem(key, JSON.stringify(value));
+    }
+    return found;
+})"""
+TAB_TEXTS = """Object.fromEntries(window.accordYasgui.persistentConfig.getTabs()
+    .map(id => window.accordYasgui.getTab(id))
+    .map(t => [t.getName(), t.getPersistedJson().yasqe.value]))"""
+
+
+def test_a_returning_visitor_gets_the_servers_current_named_queries(
+    page: Page, live_server: str, bundled_app: FastAPI
+) -> None:
+    # Returning visitors kept stale copies of the named queries (issue 16): a tab was
+    # added only if none of that name was in local storage.
+    queries = catalogue(bundled_app)
+    untouched, edited = queries[1], queries[2]
+    page.navigate(f"{live_server}/")
+    page.wait_for(RESULT_STATE)
+    # As if the server had given older texts on an earlier visit, and the visitor had
+    # then edited one of them.
+    given = {untouched.name: "# old 1", edited.name: "# old 2"}
+    assert page.evaluate(f"{SET_PERSISTED}({json.dumps(untouched.name)}, '# old 1')")
+    assert page.evaluate(f"{SET_PERSISTED}({json.dumps(edited.name)}, '# my own')")
+    page.evaluate(f"localStorage.setItem('accord:named-queries', {json.dumps(json.dumps(given))})")
+    page.navigate(f"{live_server}/")
+    page.wait_for("window.accordYasgui && 1")
+    texts = page.evaluate(TAB_TEXTS)
+    server = page.evaluate(
+        "Object.fromEntries(JSON.parse(document.getElementById('accord-config').textContent)"
+        ".queries.map(q => [q.name, q.query]))"
+    )
+    assert "# old 1" not in texts.values()  # replaced: it was untouched
+    assert texts[f"{edited.name} (your copy)"] == "# my own"  # kept, beside a fresh one
+    for q in (untouched, edited):
+        assert texts[q.name] == server[q.name]
+    assert_clean(page, live_server)

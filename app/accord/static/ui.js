@@ -47,16 +47,41 @@
     yasr: { defaultPlugin: "table", prefixes: config.prefixes },
   });
 
-  // One tab per named query, unless the visitor already has it (tabs persist locally).
+  // One tab per named query (tabs persist in the visitor's browser). A returning visitor
+  // gets the server's current text of each named query: a tab still holding the text
+  // the server gave last time is replaced; a tab the visitor edited is kept, renamed
+  // "(your copy)", beside a fresh one. What the server gave is remembered per query.
   const tabs = () => yasgui.persistentConfig.getTabs().map((id) => yasgui.getTab(id));
+  const textOf = (tab) => ((tab.getPersistedJson() || {}).yasqe || {}).value;
+  const GIVEN = "accord:named-queries";
+  let given = {};
+  try {
+    given = JSON.parse(window.localStorage.getItem(GIVEN) || "{}") || {};
+  } catch (e) {
+    given = {};
+  }
   const firstVisit = tabs().length === 0;
-  const have = new Set(tabs().map((tab) => tab.getName()));
   config.queries.forEach((q, i) => {
-    if (!have.has(q.name)) {
-      const tab = { name: q.name, yasqe: { value: q.query }, requestConfig: { endpoint } };
-      yasgui.addTab(firstVisit && i === 0, tab);
+    const old = tabs().find((tab) => tab.getName() === q.name);
+    if (old && textOf(old) === q.query) return;
+    if (old) {
+      if (textOf(old) === given[q.name]) {
+        old.close(); // outdated and untouched
+      } else {
+        old.setName(`${q.name} (your copy)`);
+      }
     }
+    const tab = { name: q.name, yasqe: { value: q.query }, requestConfig: { endpoint } };
+    yasgui.addTab(firstVisit && i === 0, tab);
   });
+  try {
+    window.localStorage.setItem(
+      GIVEN,
+      JSON.stringify(Object.fromEntries(config.queries.map((q) => [q.name, q.query]))),
+    );
+  } catch (e) {
+    // No local storage (private mode): nothing to remember, nothing lost.
+  }
   if (tabs().length === 0) {
     yasgui.addTab(true, { requestConfig: { endpoint } });
   }
