@@ -20,6 +20,7 @@ from accord.routers import (
     named_queries,
     ops,
     resources,
+    search,
     sparql,
     ui,
     void,
@@ -79,5 +80,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(browse.router)
     app.include_router(graph_store.router)
     app.include_router(cite.router)
+    app.include_router(search.router)
     install_unique_ids(app)
     return app
