@@ -22,7 +22,7 @@ import itertools
 import os
 import statistics
 import subprocess
-import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks import REPO
+from benchmarks.isolation import start_server, stop_server
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -39,40 +40,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(code: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
-    env |= {
+def start(code: Path, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``accord serve`` from the code at ``code``, its answer cache off."""
+    env = {
         "PYTHONPATH": str(code),
         "ACCORD_ANSWER_CACHE_MB": "0",
         "ACCORD_QUERY_WORKERS": "2",
         "ACCORD_ACCESS_LOG": "false",
         "ACCORD_RATE_LIMIT_PER_SECOND": "0",
     }
-    command = [sys.executable, "-m", "accord.cli", "serve", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*command, "--log-level", "warning"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"the server of {code} did not start")
+    proc, base = start_server(env, log)
+    return proc, int(base.rsplit(":", 1)[1])
 
 
 def load(port: int, seconds: float, clients: int) -> int:
@@ -107,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     versions = {"before": args.before.resolve(), "after": (REPO / "app").resolve()}
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in versions}
-    servers = {name: (start(code, port := free_port()), port) for name, code in versions.items()}
+    logs = Path(tempfile.mkdtemp(prefix="accord-miss-path-"))
+    servers = {name: start(code, logs / f"{name}.log") for name, code in versions.items()}
     try:
         for _ in range(args.rounds):
             for name, (proc, port) in servers.items():
@@ -119,8 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                 results[name].append((n / elapsed, (cpu_seconds(proc.pid) - cpu) / n * 1e6))
     finally:
         for proc, _ in servers.values():
-            proc.terminate()
-            proc.wait(30)
+            stop_server(proc)
     print("| version | requests/s | server CPU per request (us) |")
     print("|---|---|---|")
     for name, rows in results.items():
