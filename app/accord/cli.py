@@ -65,6 +65,7 @@ def _validate(args: argparse.Namespace) -> int:
         changed=args.changed,
         ontology=args.ontology,
         standalone=args.standalone,
+        engine=args.engine,
     )
 
 
@@ -224,6 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--changed $(git diff --name-only origin/main...HEAD). A deleted file, or a "
         "changed RDF file that is not data (shapes, ontology), validates everything; "
         "files that are not RDF are ignored",
+    )
+    validate.add_argument(
+        "--engine",
+        choices=["compiled", "pyshacl"],
+        default="compiled",
+        help="how SHACL is run (the results are the same): compiled (default) turns the "
+        "shapes into SPARQL run in Oxigraph and has pySHACL write the results of the nodes "
+        "found; shapes it does not cover are left to pySHACL, with a note on stderr. "
+        "pyshacl: pySHACL over the whole graph, the reference (minutes and gigabytes at a "
+        "million triples)",
     )
     validate.set_defaults(func=_validate)
 

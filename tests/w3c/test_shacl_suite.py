@@ -6,7 +6,9 @@ Compared as the suite's own harnesses compare reports: ``sh:conforms``, and the 
 of results by focus node, path, value, severity, source shape and constraint component
 (blank nodes as ``_``; messages and details are free).  A test of type ``sht:Failure``
 (shapes that cannot be used) must exit 2.  ``EXPECTED_FAILURES`` lists, with the reason,
-each test Accord does not pass; a test that passes while listed fails the run too."""
+each test Accord does not pass; a test that passes while listed fails the run too.  Each
+case is also run through both engines of ``accord validate`` (the compiled default and
+pySHACL alone), which must report the same."""
 
 from __future__ import annotations
 
@@ -22,7 +24,13 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from accord.shacl.validation import CONFORMS, DOES_NOT_CONFORM, UNREADABLE, run_validate
+from accord.shacl.validation import (
+    CONFORMS,
+    DEFAULT_ENGINE,
+    DOES_NOT_CONFORM,
+    UNREADABLE,
+    run_validate,
+)
 
 SUITE = Path(__file__).resolve().parent / "suites" / "shacl"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -96,11 +104,16 @@ def _results(graph: Graph, report: Node) -> tuple[bool, Counter[tuple[str, ...]]
     return (isinstance(conforms, Literal) and conforms.toPython() is True), rows
 
 
-def _run(case: Case) -> tuple[int, str, str]:
+def _run(case: Case, engine: str = DEFAULT_ENGINE) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err):
         status = run_validate(
-            [case.data], fmt="turtle", shapes=[case.shapes], out=out, standalone=True
+            [case.data],
+            fmt="turtle",
+            shapes=[case.shapes],
+            out=out,
+            standalone=True,
+            engine=engine,
         )
     return status, out.getvalue(), err.getvalue()
 
@@ -144,6 +157,22 @@ def test_w3c_shacl(case: Case) -> None:
         assert not passed, f"{case.name} passes now: take it off EXPECTED_FAILURES"
         pytest.xfail(EXPECTED_FAILURES[case.name])
     assert passed, why
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_w3c_compiled_engine_reports_what_pyshacl_reports(case: Case) -> None:
+    """The compiled engine (the default) and pySHACL alone (``--engine pyshacl``) give the
+    same exit status and the same results, whether the suite expects them or not; where
+    the compiled engine leaves shapes to pySHACL it says so on stderr."""
+    found = {}
+    for engine in ("pyshacl", "compiled"):
+        status, out, err = _run(case, engine)
+        results = None
+        if status != UNREADABLE:
+            got = Graph().parse(data=out, format="turtle")
+            results = _results(got, next(got.subjects(RDF.type, SH.ValidationReport)))
+        found[engine] = (status, results)
+    assert found["compiled"] == found["pyshacl"]
 
 
 def test_every_expected_failure_names_a_test() -> None:

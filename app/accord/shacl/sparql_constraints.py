@@ -18,7 +18,7 @@ report; the results are merged into pySHACL's report.  Anything else stays in py
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,16 +183,66 @@ class _Terms:
         return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
 
 
-def _rows(store: ox.Store, terms: _Terms, query: str) -> Iterable[dict[str, Any]]:
-    solutions = store.query(query)
+def _rows(store: ox.Store, to_rdflib: Any, query: str, **options: Any) -> Iterable[dict[str, Any]]:
+    solutions = store.query(query, **options)
     names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
     for solution in solutions:  # type: ignore[union-attr]
         row = {}
         for name in names:
             value = solution[name]
             if value is not None:
-                row[name] = terms.to_rdflib(value)
+                row[name] = to_rdflib(value)
         yield row
+
+
+#: One row of a bulk constraint: the constraint, $this, ?path, ?value, the other variables.
+Row = tuple[BulkConstraint, Any, Any, Any, dict[str, Any]]
+
+
+def rows_in(
+    store: ox.Store,
+    to_rdflib: Any,
+    bulk: list[BulkConstraint],
+    focus: Container[Node] | None = None,
+    **options: Any,
+) -> list[Row]:
+    """The rows of the bulk constraints over ``store`` (its terms made rdflib's by
+    ``to_rdflib``; ``options`` for ``Store.query``, such as the union default graph), for
+    the ``focus`` nodes only if given; a focus node's repeated rows once, as pySHACL
+    drops them."""
+    found: list[Row] = []
+    for constraint in bulk:
+        seen = set()
+        for row in _rows(store, to_rdflib, constraint.query, **options):
+            this, path, value = row.pop("this"), row.pop("path", None), row.pop("value", None)
+            if focus is not None and this not in focus:
+                continue
+            key = (this, path, value, frozenset(row.items()))
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append((constraint, this, path, value, row))
+    return found
+
+
+def reports_of(rows: list[Row], data: Graph) -> list[tuple]:
+    """pySHACL's result tuples (text, node, triples) for the rows, made by the
+    constraints' own objects over ``data`` (which names the nodes in the messages)."""
+    reports = []
+    for constraint, this, path, value, row in rows:
+        helper = constraint.helper
+        reports.append(
+            constraint.component.make_v_result(
+                data,
+                this,
+                value_node=this if value is None else value,
+                result_path=path,
+                bound_vars=(this, path, this if value is None else value, row),
+                source_constraint=helper.node,
+                extra_messages=helper.messages or None,
+            )
+        )
+    return reports
 
 
 def _results(
@@ -203,30 +253,7 @@ def _results(
     terms = _Terms()
     store = ox.Store()
     store.bulk_extend(ox.Quad(*map(terms.to_ox, triple)) for triple in data)
-    reports = []
-    for constraint in bulk:
-        helper = constraint.helper
-        seen = set()
-        for row in _rows(store, terms, constraint.query):
-            this, path, value = row.pop("this"), row.pop("path", None), row.pop("value", None)
-            if focus is not None and this not in focus:
-                continue
-            key = (this, path, value, frozenset(row.items()))
-            if key in seen:  # pySHACL drops repeated rows of one focus node
-                continue
-            seen.add(key)
-            reports.append(
-                constraint.component.make_v_result(
-                    data,
-                    this,
-                    value_node=this if value is None else value,
-                    result_path=path,
-                    bound_vars=(this, path, this if value is None else value, row),
-                    source_constraint=helper.node,
-                    extra_messages=helper.messages or None,
-                )
-            )
-    return reports
+    return reports_of(rows_in(store, terms.to_rdflib, bulk, focus), data)
 
 
 _RESULT_TEXT = re.compile(r"^(?=(?:Constraint Violation|Validation Result) in )", re.M)
@@ -243,10 +270,18 @@ def evaluate(
     """pySHACL's (conforms, report, text) for the other shapes, with the results of the
     bulk constraints over ``data`` (for the ``focus`` nodes, if given) added, as if
     pySHACL had found them."""
+    if not bulk:
+        return conforms, report, text
     reports = _results(data, bulk, focus)
+    return merge(reports, bulk[0].component.shape.sg, conforms, report, text)
+
+
+def merge(
+    reports: list[tuple], shapes_graph: ShapesGraph, conforms: bool, report: Graph, text: str
+) -> tuple[bool, Graph, str]:
+    """pySHACL's (conforms, report, text) with more of its result tuples added."""
     if not reports:
         return conforms, report, text
-    shapes_graph = bulk[0].component.shape.sg
     extra, _ = Validator.create_validation_report(shapes_graph, False, reports)
     node = next(report.subjects(RDF.type, SH.ValidationReport))
     extra_node = next(extra.subjects(RDF.type, SH.ValidationReport))

@@ -34,7 +34,7 @@ import difflib
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -276,6 +276,9 @@ class Outcome:
     rows: list[Violation]
     data_files: int
     focus: int | None = None  # nodes validated, when only a change was (``--changed``)
+    #: What the user should know about how it was validated (printed on stderr): the
+    #: shapes the compiled engine left to pySHACL, and why.
+    notes: list[str] = field(default_factory=list)
 
 
 def run_shacl(
@@ -284,14 +287,14 @@ def run_shacl(
     ontology: Graph,
     *,
     bulk_sparql: bool = True,
-    focus: Collection[Node] | None = None,
+    focus: Collection[Node] | ShapeFocus | None = None,
 ) -> tuple[bool, Graph, str]:
     """pySHACL on ``data`` (changed in place: the ontology is mixed into it), no inference,
     SHACL-SPARQL on.  With ``bulk_sparql`` the SHACL-SPARQL constraints that can run once
     over the whole graph run in Oxigraph, after pySHACL has mixed in the ontology; the
     results are the same (tests/test_sparql_constraints.py compares both ways).  With
-    ``focus``, only those nodes are validated (against the whole graph).  Shapes that
-    cannot be used raise :class:`ShapesUnusable`, whichever way pySHACL says so."""
+    ``focus``, only those nodes are validated (against the whole graph); a
+    :class:`ShapeFocus` says it shape by shape.  Shapes that cannot be used raise :class:`ShapesUnusable`, whichever way pySHACL says so."""
     bulk: list[sparql_constraints.BulkConstraint] = []
     if bulk_sparql:
         shapes, bulk = sparql_constraints.split(shapes)
@@ -310,25 +313,41 @@ def run_shacl(
     if not isinstance(results, Graph):  # pySHACL returns some failures (ValidationFailure)
         raise ShapesUnusable(_pyshacl_message(results))
     if bulk:
+        if isinstance(focus, ShapeFocus):
+            raise ValueError("bulk SHACL-SPARQL is run shape by shape by its caller")
         return sparql_constraints.evaluate(
             bulk, data, bool(conforms), results, str(text), focus=focus
         )
     return bool(conforms), results, str(text)
 
 
+class ShapeFocus:
+    """The focus nodes of each shape with targets, shape by shape: ``None`` lets a shape
+    target all of its targets; a shape not named targets nothing.  (The compiled engine
+    has pySHACL write the results of the nodes it found, each for its own shapes, and
+    run the shapes it does not cover on all of their targets.)"""
+
+    def __init__(self, by_shape: Mapping[Node, Container[Node] | None]) -> None:
+        self.by_shape = dict(by_shape)
+
+    def of(self, shape: Node) -> Container[Node] | None:
+        return self.by_shape.get(shape, frozenset())
+
+
 #: The nodes the running validation is restricted to (``--changed``), None for all.
-_FOCUS: contextvars.ContextVar[frozenset[Node] | None] = contextvars.ContextVar(
+_FOCUS: contextvars.ContextVar[Container[Node] | ShapeFocus | None] = contextvars.ContextVar(
     "accord_validation_focus", default=None
 )
 
 
 @contextlib.contextmanager
-def _targets_within(focus: Collection[Node] | None) -> Iterator[None]:
+def _targets_within(focus: Collection[Node] | ShapeFocus | None) -> Iterator[None]:
     """While pySHACL runs, let each shape target only the ``focus`` nodes among its own
     targets.  Not pySHACL's ``focus_nodes`` option: that also filters the nodes handed
     to nested shapes (``sh:or``, ``sh:not``, ``sh:node``, property shapes' values), and
     on data/, which conforms, it reported 42 false violations of ``sh:or`` shapes."""
-    token = _FOCUS.set(None if focus is None else frozenset(focus))
+    value = focus if focus is None or isinstance(focus, ShapeFocus) else frozenset(focus)
+    token = _FOCUS.set(value)
     try:
         yield
     finally:
@@ -343,6 +362,8 @@ def _own_targets_within_focus(original: Any) -> Any:
     def focus_nodes(self: Shape, data_graph: Any, debug: bool = False) -> Any:
         found = original(self, data_graph, debug=debug)
         focus = _FOCUS.get()
+        if isinstance(focus, ShapeFocus):
+            focus = focus.of(self.node)
         return found if focus is None else {node for node in found if node in focus}
 
     return focus_nodes
@@ -495,7 +516,7 @@ def _lines(locators: Iterable[Node]) -> set[int]:
 
 
 def evidence_not_in_source(
-    data: LoadedFiles, roots: Sequence[Path], focus: Collection[Node] | None
+    data: LoadedFiles, roots: Sequence[Path], focus: Container[Node] | None
 ) -> list[OutsideResult]:
     """Each evidence span that is not, whitespace aside, in the archived copy of a source
     its node is derived from (or not on the lines its accord:locator gives), and each
@@ -558,19 +579,46 @@ def source_roots(data_paths: Sequence[Path]) -> list[Path]:
     return list(dict.fromkeys(roots))
 
 
+#: The ways ``accord validate`` can run SHACL: ``compiled`` (the default) compiles the
+#: shapes to SPARQL run in Oxigraph and has pySHACL write the results of the nodes they
+#: find (app/accord/shacl/compiled.py); ``pyshacl`` is pySHACL over the whole graph, the
+#: reference the tests compare the compiled engine with.
+ENGINES = ("compiled", "pyshacl")
+DEFAULT_ENGINE = "compiled"
+
+
 def validate(
     data_paths: Sequence[Path],
     shape_paths: Sequence[Path] | None = None,
     ontology_paths: Sequence[Path] | None = None,
     changed: Sequence[Path] | None = None,
     standalone: bool = False,
+    engine: str = DEFAULT_ENGINE,
 ) -> Outcome:
     """Validate the data files against Accord's shapes and ``shape_paths``, with Accord's
     ontology and ``ontology_paths`` mixed in and Accord's reference entities as context;
     only the nodes the data files describe are validated (with ``changed``, some of the
     data files, only what those files can break).  ``standalone``: plain SHACL, against
     ``shape_paths`` and ``ontology_paths`` only (data in another vocabulary; the W3C
-    test suites), with no context and no namespace check."""
+    test suites), with no context and no namespace check.  ``engine``: see
+    :data:`ENGINES`; both give the same results."""
+    if engine == "compiled":
+        from accord.shacl import compiled  # imports this module
+
+        return compiled.validate(data_paths, shape_paths, ontology_paths, changed, standalone)
+    if engine != "pyshacl":
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+    return validate_with_pyshacl(data_paths, shape_paths, ontology_paths, changed, standalone)
+
+
+def validate_with_pyshacl(
+    data_paths: Sequence[Path],
+    shape_paths: Sequence[Path] | None = None,
+    ontology_paths: Sequence[Path] | None = None,
+    changed: Sequence[Path] | None = None,
+    standalone: bool = False,
+) -> Outcome:
+    """:func:`validate` with pySHACL over the whole graph, parsed by rdflib."""
     files = expand(data_paths)
     data = LoadedFiles()
     for path in files:
@@ -632,6 +680,7 @@ def run_validate(
     changed: Sequence[Path] | None = None,
     ontology: Sequence[Path] | None = None,
     standalone: bool = False,
+    engine: str = DEFAULT_ENGINE,
 ) -> int:
     """The ``accord validate`` command: print a report and return the exit status."""
     if standalone and not shapes:
@@ -654,13 +703,17 @@ def run_validate(
             focus, why = changed_data(changed, targets)
             if focus is None:
                 print(f"accord validate: {why}: validating every node", file=sys.stderr)
-        outcome = validate(targets, shapes, ontology, changed=focus, standalone=standalone)
+        outcome = validate(
+            targets, shapes, ontology, changed=focus, standalone=standalone, engine=engine
+        )
     except InputError as exc:
         print(f"accord validate: {exc}", file=sys.stderr)
         return UNREADABLE
     except ShapesUnusable as exc:
         print(f"accord validate: the shapes cannot be used: {exc}", file=sys.stderr)
         return UNREADABLE
+    for note in outcome.notes:
+        print(f"accord validate: {note}", file=sys.stderr)
     if fmt == "json":
         out.write(format_json(outcome.rows))
     elif fmt == "turtle":
