@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     install_hardening(app, services)  # limits, access log, metrics
     app.include_router(ops.router)
     app.include_router(ui.router)
-    app.include_router(sparql.router)
+    sparql.install(app)  # its plain ASGI endpoint first, then its documented routes
     app.include_router(named_queries.router)
     app.include_router(resources.router)
     app.include_router(dumps.router)
