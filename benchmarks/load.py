@@ -4,11 +4,15 @@ Latency: one client, sequential requests (keep-alive), each workload's variants 
 turn, after one warm-up request; bounded by a count and a time budget per workload.
 Throughput: ``wrk`` (Debian's package) with a Lua script that POSTs the variants in
 turn, for a fixed duration; without wrk, a bounded Python client in threads (slower,
-so its numbers are marked).
+so its numbers are marked).  For a distinct workload (``Workload.marker``) both put a
+token in every request that no other request of the run carries: the Lua script
+builds each body from the variant's two halves around it (run, wrk thread, request
+number), the Python client from one counter.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import statistics
@@ -23,6 +27,14 @@ import httpx
 from benchmarks.workload import Workload
 
 FORM = "application/x-www-form-urlencoded"
+#: Tokens of distinct workloads: one counter for the process, so that no two requests
+#: of a run (latency, Python client) carry the same text; wrk runs take a run number.
+_tokens = itertools.count(1)
+_runs = itertools.count(1)
+
+
+def token() -> str:
+    return f"p{next(_tokens)}"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -52,21 +64,25 @@ def latency(
     times: list[float] = []
     with httpx.Client(timeout=timeout_s) as client:
         try:
-            warm = client.post(url, content=_body(workload.variants[0]), headers=headers)
+            warm = client.post(url, content=_body(workload.text(0, token())), headers=headers)
         except httpx.TimeoutException:
             return {"error": f"timeout (> {timeout_s:.0f} s)"}
+        except httpx.TransportError as exc:  # the server closed the connection or died
+            return {"error": f"connection: {exc!r}"[:200]}
         if warm.status_code != 200:
             return {"error": f"HTTP {warm.status_code}: {warm.text[:120]}"}
         rows = answer_size(warm, workload.accept)
         started = time.perf_counter()
         for i in range(reps):
-            body = _body(workload.variants[i % len(workload.variants)])
+            body = _body(workload.text(i, token()))
             t0 = time.perf_counter()
             try:
                 r = client.post(url, content=body, headers=headers)
                 r.read()
             except httpx.TimeoutException:
                 return {"error": f"timeout (> {timeout_s:.0f} s)", "rows": rows}
+            except httpx.TransportError as exc:
+                return {"error": f"connection: {exc!r}"[:200], "rows": rows}
             times.append(time.perf_counter() - t0)
             if r.status_code != 200:
                 return {"error": f"HTTP {r.status_code}: {r.text[:120]}", "rows": rows}
@@ -98,6 +114,44 @@ request = function()
 end
 """
 
+LUA_DISTINCT = """-- Written by benchmarks/load.py: POST the variants of one workload in turn, each
+-- request with a token no other request of this run carries (run, thread, number).
+local before = {
+%s
+}
+local after = {
+%s
+}
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+local n = 0
+request = function()
+  n = n + 1
+  local i = (n %% #before) + 1
+  local token = "w%d-" .. tostring(id or 0) .. "-" .. tostring(n)
+  return wrk.format("POST", nil, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Accept"] = "%s",
+  }, before[i] .. token .. after[i])
+end
+"""
+
+
+def lua(workload: Workload) -> str:
+    """The wrk script that sends ``workload``."""
+
+    def strings(texts: list[str]) -> str:
+        return ",\n".join(f"  [==[{t}]==]" for t in texts)
+
+    if not workload.marker:
+        return LUA % (strings([_body(q).decode() for q in workload.variants]), workload.accept)
+    halves = [_body(q).decode().split(workload.marker, 1) for q in workload.variants]
+    before, after = [h[0] for h in halves], [h[1] for h in halves]
+    return LUA_DISTINCT % (strings(before), strings(after), next(_runs), workload.accept)
+
 
 def throughput(
     url: str, workload: Workload, clients: int, duration_s: float, work: Path, timeout_s: float
@@ -112,9 +166,8 @@ def _wrk(
     url: str, workload: Workload, clients: int, duration_s: float, work: Path, timeout_s: float
 ) -> dict[str, object]:
     work.mkdir(parents=True, exist_ok=True)
-    script = work / f"wrk-{re.sub(r'[^a-z0-9]+', '-', workload.name.lower())}.lua"
-    bodies = ",\n".join(f"  [==[{_body(q).decode()}]==]" for q in workload.variants)
-    script.write_text(LUA % (bodies, workload.accept), encoding="utf-8")
+    script = work / f"wrk-{re.sub(r'[^a-z0-9]+', '-', workload.name.lower()).strip('-')}.lua"
+    script.write_text(lua(workload), encoding="utf-8")
     threads = min(clients, 2)
     cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(duration_s))}s"]
     cmd += [f"--timeout={max(1, round(timeout_s))}s", "-s", str(script), url]
@@ -153,8 +206,11 @@ def _threads(
         with httpx.Client(timeout=timeout_s) as client:
             n = i
             while time.perf_counter() < deadline:
+                body = (
+                    _body(workload.text(n, token())) if workload.marker else bodies[n % len(bodies)]
+                )
                 try:
-                    r = client.post(url, content=bodies[n % len(bodies)], headers=headers)
+                    r = client.post(url, content=body, headers=headers)
                     done[i] += 1
                     failed[i] += r.status_code != 200
                 except httpx.HTTPError:

@@ -40,11 +40,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def start(code: Path, log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """``accord serve`` from the code at ``code``, its answer cache off."""
+def start(code: Path, log: Path, cache_mb: int = 0) -> tuple[subprocess.Popen[bytes], int]:
+    """``accord serve`` from the code at ``code``, its answer cache off (or ``cache_mb``)."""
     env = {
         "PYTHONPATH": str(code),
-        "ACCORD_ANSWER_CACHE_MB": "0",
+        "ACCORD_ANSWER_CACHE_MB": str(cache_mb),
         "ACCORD_QUERY_WORKERS": "2",
         "ACCORD_ACCESS_LOG": "false",
         "ACCORD_RATE_LIMIT_PER_SECOND": "0",
@@ -53,15 +53,17 @@ def start(code: Path, log: Path) -> tuple[subprocess.Popen[bytes], int]:
     return proc, int(base.rsplit(":", 1)[1])
 
 
-def load(port: int, seconds: float, clients: int) -> int:
-    """Distinct point lookups for ``seconds``; the number answered 200."""
+def load(port: int, seconds: float, clients: int, repeated: bool = False) -> int:
+    """Distinct point lookups for ``seconds`` (or one lookup ``repeated``); the number
+    answered 200."""
     counter = itertools.count()
     done = [0] * clients
     stop = time.monotonic() + seconds
 
     def client(n: int) -> None:
         while time.monotonic() < stop:
-            query = f"ASK {{ <https://w3id.org/accord/id/x{next(counter)}> ?p ?o }}"
+            n_ = 0 if repeated else next(counter)
+            query = f"ASK {{ <https://w3id.org/accord/id/x{n_}> ?p ?o }}"
             url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": query})
             request = urllib.request.Request(url, headers={"Accept": "application/json"})
             with urllib.request.urlopen(request, timeout=30) as answer:
@@ -82,18 +84,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--repeated",
+        action="store_true",
+        help="the same lookup every time, the answer cache on (64 MB): the hit path",
+    )
     args = parser.parse_args(argv)
+    cache_mb = 64 if args.repeated else 0
     versions = {"before": args.before.resolve(), "after": (REPO / "app").resolve()}
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in versions}
     logs = Path(tempfile.mkdtemp(prefix="accord-miss-path-"))
-    servers = {name: start(code, logs / f"{name}.log") for name, code in versions.items()}
+    servers = {name: start(code, logs / f"{name}.log", cache_mb) for name, code in versions.items()}
     try:
         for _ in range(args.rounds):
             for name, (proc, port) in servers.items():
-                load(port, 1.0, args.clients)  # warm
+                load(port, 1.0, args.clients, args.repeated)  # warm
                 cpu = cpu_seconds(proc.pid)
                 began = time.monotonic()
-                n = load(port, args.seconds, args.clients)
+                n = load(port, args.seconds, args.clients, args.repeated)
                 elapsed = time.monotonic() - began
                 results[name].append((n / elapsed, (cpu_seconds(proc.pid) - cpu) / n * 1e6))
     finally:

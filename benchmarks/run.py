@@ -3,13 +3,17 @@
     python benchmarks/run.py --sizes 10k,100k,1M,10M      # the full run (about an hour)
     python benchmarks/run.py --quick                      # 10k, bounded, for CI
 
-For each size it generates the synthetic graph (benchmarks/generate.py), then for
-each server: load time (start to first answer), restart time (Accord: reopening its
-on-disk store), memory (RSS) and disk size, latency (median, p99) of every workload
-of benchmarks/workload.py, and throughput at 1 and 16 clients (wrk on loopback).
-Accord also runs with several server processes sharing its store read-only
-(``accord serve --workers``), and its store is queried from 1 and 2 threads in-process.  Then ``accord validate`` is
-timed.  Results go to benchmarks/results.json, benchmarks/RESULTS.md and
+For each size it generates the synthetic graph (benchmarks/generate.py), then starts
+Accord (its answer cache on, its default, and off), rdflib-endpoint, Oxigraph's server
+and a bare ASGI app over Accord's store, one after the other, and keeps them all up:
+load time (start to first answer), then, the servers taking turns
+(benchmarks/sidebyside.py), latency (median, p99) of every workload of
+benchmarks/workload.py, memory after it (PSS, RSS) and throughput at 1 and 16 clients
+(wrk on loopback) of point lookups and joins, each repeated and distinct (a new query
+text every request), in rounds.  Then Accord's restart time and disk size, its other
+ways of serving (``accord serve --workers``, queries in threads), its store queried
+from threads in-process, and ``accord validate`` (time, peak RSS; every engine it
+offers).  Results go to benchmarks/results.json, benchmarks/RESULTS.md and
 benchmarks/results.png.  Nothing is asserted: the targets are reported.
 """
 
@@ -26,6 +30,8 @@ import subprocess
 import sys
 import time
 import venv
+from collections.abc import Callable
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -34,12 +40,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make app/ and benchmarks/ importable
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import generate, inprocess, load, report, servers, workload  # noqa: E402
+from benchmarks import generate, inprocess, report, servers, sidebyside, workload  # noqa: E402
 
 HERE = ROOT / "benchmarks"
 #: The peers: distribution name -> what pip installs (rdflib-endpoint's command needs
 #: its "cli" extra).
 PEER_PACKAGES = {"rdflib-endpoint": "rdflib-endpoint[cli]", "oxigraph": "oxigraph"}
+#: Accord with its answer cache off (ACCORD_ANSWER_CACHE_MB=0), beside its default.
+NO_CACHE = "accord-no-cache"
 
 
 def label(n: int) -> str:
@@ -74,7 +82,17 @@ def machine() -> dict[str, object]:
         if _has("wrk")
         else None
     )
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--", "app", "benchmarks", "pyproject.toml"],
+        capture_output=True,
+        text=True,
+    )
     return {
+        "commit": head.stdout.strip() or "unknown",
+        # What the run measured beyond the commit (others may be editing the tree).
+        "uncommitted": sorted({line[3:] for line in changed.stdout.splitlines()}),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "ram_bytes": mem,
@@ -110,37 +128,20 @@ def peers_ready(peers: Path, install: bool) -> dict[str, str] | None:
 
 
 def measure(server: servers.Server, ws: list[workload.Workload], cfg: argparse.Namespace) -> dict:
-    """Latency of every workload and throughput of the load-generator workloads."""
+    """Latency of every workload and throughput of the load-generator workloads, for a
+    server measured alone (Accord over an external store)."""
     result: dict[str, object] = {}
+    fleet = sidebyside.Fleet(cfg.start_timeout)
+    fleet.add(server)  # started by the caller, who stops it; never restarted
     if not cfg.throughput_only:
-        lat = {}
-        for w in ws:
-            lat[w.name] = load.latency(server.url, w, cfg.reps, cfg.budget, cfg.timeout)
-            lat[w.name]["group"] = w.group
-            print(f"    {w.name:32} {_fmt_lat(lat[w.name])}", flush=True)
-        result["latency"] = lat
-    result["throughput"] = throughput(server, ws, cfg)
+        lat = sidebyside.latency(fleet, [server.name], ws, cfg.reps, cfg.budget, cfg.timeout)
+        result["latency"] = lat[server.name]
     result["memory"] = server.memory()
+    rounds = sidebyside.throughput(
+        fleet, [server.name], ws, cfg.clients, cfg.duration, cfg.rounds, cfg.work, cfg.timeout
+    )
+    result["throughput"] = rounds[server.name]
     return result
-
-
-def throughput(server: servers.Server, ws: list[workload.Workload], cfg) -> dict:
-    out: dict[str, dict[str, object]] = {}
-    for w in ws:
-        if w.name not in workload.THROUGHPUT:
-            continue
-        out[w.name] = {}
-        for c in cfg.clients:
-            r = load.throughput(server.url, w, c, cfg.duration, cfg.work, cfg.timeout)
-            out[w.name][str(c)] = r
-            print(f"    {w.name} x{c} clients: {r.get('rps', r.get('error'))} req/s", flush=True)
-    return out
-
-
-def _fmt_lat(r: dict) -> str:
-    if "error" in r:
-        return str(r["error"])[:80]
-    return f"median {r['median_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms ({r['n']}x, {r['rows']} rows)"
 
 
 def run_size(n: int, cfg: argparse.Namespace, peers: Path | None) -> dict[str, Any]:
@@ -148,7 +149,7 @@ def run_size(n: int, cfg: argparse.Namespace, peers: Path | None) -> dict[str, A
     data = cfg.work / f"accord-{name}.nt"
     meta_file = generate.meta_path(data)
     meta = json.loads(meta_file.read_text()) if meta_file.exists() and data.exists() else None
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"load_average_at_start": os.getloadavg()}
     if not meta or meta.get("triples") != n or meta.get("seed") != cfg.seed:
         started = time.perf_counter()
         meta = generate.generate(n, data, cfg.seed)
@@ -160,17 +161,10 @@ def run_size(n: int, cfg: argparse.Namespace, peers: Path | None) -> dict[str, A
     logs = cfg.work / "logs" / name
     results: dict[str, dict] = {}
     out["servers"] = results
+    store = cfg.work / f"store-accord-{name}"
 
+    side_by_side(n, cfg, peers, ws, files, store, logs, results)
     if "accord" in cfg.servers:
-        store = cfg.work / f"store-accord-{name}"
-        s = servers.accord(files, store, logs, fresh=True, timeout_s=cfg.timeout)
-        try:
-            s.wait_ready(cfg.start_timeout)
-            print(f"  accord: loaded and answering in {s.ready_s:.2f} s", flush=True)
-            results["accord"] = {"ready_s": s.ready_s, **measure(s, ws, cfg)}
-        finally:
-            s.stop()
-        results["accord"]["disk_bytes"] = servers.disk_usage(store)
         s = servers.accord(files, store, logs, name="accord-restart", timeout_s=cfg.timeout)
         try:
             results["accord"]["restart_s"] = s.wait_ready(cfg.start_timeout)
@@ -178,102 +172,181 @@ def run_size(n: int, cfg: argparse.Namespace, peers: Path | None) -> dict[str, A
             results["accord"]["restart_memory"] = s.memory()
         finally:
             s.stop()
-        threads = {"ACCORD_QUERY_WORKERS": "0"}
-        variants = [
-            (
-                "queries in the server's threads (ACCORD_QUERY_WORKERS=0)",
-                lambda: servers.accord(
-                    files, store, logs, name="accord-threads", timeout_s=cfg.timeout, env=threads
-                ),
-            ),
-        ]
-        for w in cfg.workers:
-            variants += [
-                (
-                    f"`accord serve --workers {w}`: {w} server processes, each opening the "
-                    "store read-only, each with its pool of query worker processes",
-                    lambda w=w: servers.accord(
-                        files, store, logs, name=f"accord-{w}w", timeout_s=cfg.timeout, workers=w
-                    ),
-                ),
-                (
-                    f"`accord serve --workers {w}` with queries in each server's threads "
-                    "(ACCORD_QUERY_WORKERS=0)",
-                    lambda w=w: servers.accord(
-                        files,
-                        store,
-                        logs,
-                        name=f"accord-{w}w-threads",
-                        timeout_s=cfg.timeout,
-                        env=threads,
-                        workers=w,
-                    ),
-                ),
-            ]
-        if cfg.bare:
-            variants.append(
-                ("the same store behind a bare ASGI app", lambda: servers.bare(files, store, logs))
-            )
-        for what, start in variants:
-            s = start()
-            try:
-                s.wait_ready(cfg.start_timeout)
-                print(f"  {s.name}: {what}", flush=True)
-                results[s.name] = {
-                    "ready_s": s.ready_s,
-                    "throughput": throughput(s, ws, cfg),
-                    "memory": s.memory(),
-                    "what": what,
-                }
-            finally:
-                s.stop()
+        serving_options(cfg, ws, files, store, logs, results)
         if cfg.threads:
-            tw = [w for w in ws if w.name in workload.THROUGHPUT]
+            tw = [w for w in ws if w.name in workload.THROUGHPUT and not w.marker]
             out["threads"] = inprocess.threads(store, files, tw, cfg.threads, cfg.duration / 2)
             print(f"  in-process threads: {out['threads']}", flush=True)
-
-    if "rdflib-endpoint" in cfg.servers and peers and n <= cfg.rdflib_max:
-        s = servers.rdflib_endpoint(files, peers, logs)
-        try:
-            s.wait_ready(cfg.start_timeout)
-            print(f"  rdflib-endpoint: loaded and answering in {s.ready_s:.2f} s", flush=True)
-            results["rdflib-endpoint"] = {"ready_s": s.ready_s, **measure(s, ws, cfg)}
-        finally:
-            s.stop()
-    elif "rdflib-endpoint" in cfg.servers:
-        why = "not installed" if not peers else f"not run above {label(cfg.rdflib_max)}"
-        results["rdflib-endpoint"] = {"skipped": why}
-
-    if "oxigraph" in cfg.servers and peers:
-        location = cfg.work / f"store-oxigraph-{name}"
-        s = servers.oxigraph(files, peers, location, logs)
-        try:
-            s.wait_ready(cfg.start_timeout)
-            print(f"  oxigraph: loaded in {s.prepare_s:.2f} s, answering in {s.ready_s:.2f} s")
-            results["oxigraph"] = {
-                "ready_s": s.ready_s,
-                "load_s": s.prepare_s,
-                **measure(s, ws, cfg),
-                "disk_bytes": servers.disk_usage(location),
-            }
-        finally:
-            s.stop()
-    elif "oxigraph" in cfg.servers:
-        results["oxigraph"] = {"skipped": "not installed"}
 
     for system, kind in servers.EXTERNAL.items():
         if system in cfg.servers:
             results[system] = run_external(system, kind, files, ws, cfg, name, logs, peers)
 
     if n <= cfg.validate_max:
+        default, others = inprocess.engines()
         print(f"  accord validate {data.name} ...", flush=True)
         out["validate"] = inprocess.validate(data, cfg.validate_timeout)
-        print(f"  accord validate: {out['validate']}", flush=True)
-        out["validate_split"] = inprocess.validate_split(data, cfg.validate_timeout)
-        print(f"  pySHACL core + SHACL-SPARQL in Oxigraph: {out['validate_split']}", flush=True)
+        out["validate"]["engine"] = default or "-"
+        print(f"  accord validate ({default}): {out['validate']}", flush=True)
+        for engine in others:  # e.g. --engine pyshacl, if it exists
+            print(f"  accord validate --engine {engine} {data.name} ...", flush=True)
+            result = inprocess.validate(data, cfg.validate_timeout, ["--engine", engine])
+            out.setdefault("validate_engines", {})[engine] = result
+            print(f"  accord validate --engine {engine}: {result}", flush=True)
+        if cfg.validate_split:
+            out["validate_split"] = inprocess.validate_split(data, cfg.validate_timeout)
+            print(f"  pySHACL core + SHACL-SPARQL in Oxigraph: {out['validate_split']}", flush=True)
     else:
         out["validate"] = {"skipped": f"not run above {label(cfg.validate_max)}"}
+    out["load_average_at_end"] = os.getloadavg()
     return out
+
+
+def side_by_side(
+    n: int,
+    cfg: argparse.Namespace,
+    peers: Path | None,
+    ws: list[workload.Workload],
+    files: list[Path],
+    store: Path,
+    logs: Path,
+    results: dict[str, dict],
+) -> None:
+    """Start the compared servers one after the other (each load time its own), keep
+    them all up, and measure them taking turns (benchmarks/sidebyside.py): Accord with
+    its answer cache on (its default) and off, rdflib-endpoint, Oxigraph's server and
+    the bare ASGI app over Accord's store. Memory is read after the latency runs (the
+    catalogue) and again after the throughput runs."""
+    name = label(n)
+    fleet = sidebyside.Fleet(cfg.start_timeout)
+    measured: list[str] = []  # the servers with latency runs
+    try:
+        if "accord" in cfg.servers:
+            start = partial(servers.accord, files, store, logs, timeout_s=cfg.timeout)
+            s = fleet.add(start(fresh=True), again=start)
+            s.wait_ready(cfg.start_timeout)
+            print(f"  accord: loaded and answering in {s.ready_s:.2f} s", flush=True)
+            results["accord"] = {"ready_s": s.ready_s, "answer_cache_mb": "default (64)"}
+            measured.append(s.name)
+            if cfg.cache_off:
+                start = partial(
+                    servers.accord,
+                    files,
+                    cfg.work / f"store-accord-{name}-no-cache",
+                    logs,
+                    name=NO_CACHE,
+                    timeout_s=cfg.timeout,
+                    env={"ACCORD_ANSWER_CACHE_MB": "0"},
+                )
+                s = fleet.add(start(fresh=True), again=start)
+                s.wait_ready(cfg.start_timeout)
+                print(f"  {NO_CACHE}: loaded and answering in {s.ready_s:.2f} s", flush=True)
+                results[NO_CACHE] = {"ready_s": s.ready_s, "answer_cache_mb": 0}
+                measured.append(s.name)
+        if "rdflib-endpoint" in cfg.servers and peers and n <= cfg.rdflib_max:
+            start = partial(servers.rdflib_endpoint, files, peers, logs)
+            s = fleet.add(start(), again=start)
+            s.wait_ready(cfg.start_timeout)
+            print(f"  rdflib-endpoint: loaded and answering in {s.ready_s:.2f} s", flush=True)
+            results["rdflib-endpoint"] = {"ready_s": s.ready_s}
+            measured.append(s.name)
+        elif "rdflib-endpoint" in cfg.servers:
+            why = "not installed" if not peers else f"not run above {label(cfg.rdflib_max)}"
+            results["rdflib-endpoint"] = {"skipped": why}
+        if "oxigraph" in cfg.servers and peers:
+            location = cfg.work / f"store-oxigraph-{name}"
+            start = partial(servers.oxigraph, files, peers, location, logs)
+            s = fleet.add(start(), again=partial(start, reuse=True))
+            s.wait_ready(cfg.start_timeout)
+            print(f"  oxigraph: loaded in {s.prepare_s:.2f} s, answering in {s.ready_s:.2f} s")
+            results["oxigraph"] = {
+                "ready_s": s.ready_s,
+                "load_s": s.prepare_s,
+                "disk_bytes": servers.disk_usage(location),
+            }
+            measured.append(s.name)
+        elif "oxigraph" in cfg.servers:
+            results["oxigraph"] = {"skipped": "not installed"}
+        if cfg.bare and "accord" in cfg.servers:  # read-only over Accord's loaded store
+            start = partial(servers.bare, files, store, logs)
+            s = fleet.add(start(), again=start)
+            s.wait_ready(cfg.start_timeout)
+            print(f"  {s.name}: the same store behind a bare ASGI app", flush=True)
+            results[s.name] = {"what": "the same store behind a bare ASGI app"}
+        names = list(fleet.servers)
+        if not names:
+            return
+        if not cfg.throughput_only:
+            lat = sidebyside.latency(fleet, measured, ws, cfg.reps, cfg.budget, cfg.timeout)
+            for s_name in measured:
+                results[s_name]["latency"] = lat[s_name]
+        for s_name in names:  # after the catalogue
+            results[s_name]["memory"] = fleet[s_name].memory()
+            results[s_name]["memory_processes"] = servers.processes(fleet[s_name].proc.pid)
+        rounds = sidebyside.throughput(
+            fleet, names, ws, cfg.clients, cfg.duration, cfg.rounds, cfg.work, cfg.timeout
+        )
+        for s_name in names:
+            results[s_name]["throughput"] = rounds[s_name]
+            results[s_name]["memory_after_throughput"] = fleet[s_name].memory()
+            if s_name in ("accord", NO_CACHE):
+                results[s_name]["answer_cache"] = sidebyside.answer_cache(fleet[s_name])
+            if s_name in fleet.restarts:
+                results[s_name]["restarts"] = fleet.restarts[s_name]
+    finally:
+        fleet.stop()
+    if "accord" in results:
+        results["accord"]["disk_bytes"] = servers.disk_usage(store)
+
+
+def serving_options(
+    cfg: argparse.Namespace,
+    ws: list[workload.Workload],
+    files: list[Path],
+    store: Path,
+    logs: Path,
+    results: dict[str, dict],
+) -> None:
+    """Accord's other ways to serve (throughput only), one at a time after the
+    side-by-side runs: each opens Accord's store itself, which the running Accord held."""
+    threads = {"ACCORD_QUERY_WORKERS": "0"}
+    accord = partial(servers.accord, files, store, logs, timeout_s=cfg.timeout)
+    variants: list[tuple[str, Callable[[], servers.Server]]] = [
+        (
+            "queries in the server's threads (ACCORD_QUERY_WORKERS=0)",
+            partial(accord, name="accord-threads", env=threads),
+        ),
+    ]
+    for w in cfg.workers:
+        variants += [
+            (
+                f"`accord serve --workers {w}`: {w} server processes, each opening the "
+                "store read-only, each with its pool of query worker processes",
+                partial(accord, name=f"accord-{w}w", workers=w),
+            ),
+            (
+                f"`accord serve --workers {w}` with queries in each server's threads "
+                "(ACCORD_QUERY_WORKERS=0)",
+                partial(accord, name=f"accord-{w}w-threads", env=threads, workers=w),
+            ),
+        ]
+    for what, start in variants:
+        fleet = sidebyside.Fleet(cfg.start_timeout)
+        try:
+            s = fleet.add(start(), again=start)
+            s.wait_ready(cfg.start_timeout)
+            print(f"  {s.name}: {what}", flush=True)
+            rounds = sidebyside.throughput(
+                fleet, [s.name], ws, cfg.clients, cfg.duration, 1, cfg.work, cfg.timeout
+            )
+            results[s.name] = {
+                "ready_s": s.ready_s,
+                "throughput": rounds[s.name],
+                "memory": fleet[s.name].memory(),
+                "what": what + " (measured alone, after the side-by-side runs)",
+            }
+        finally:
+            fleet.stop()
 
 
 def run_external(
@@ -362,7 +435,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reps", type=int, default=30, help="latency requests per workload")
     p.add_argument("--budget", type=float, default=20.0, help="latency seconds per workload")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
-    p.add_argument("--duration", type=float, default=10.0, help="seconds per throughput run")
+    p.add_argument("--duration", type=float, default=5.0, help="seconds per throughput run")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="throughput rounds, the servers taking turns in each (default: %(default)s)",
+    )
+    p.add_argument(
+        "--no-cache-off",
+        dest="cache_off",
+        action="store_false",
+        help="skip Accord with its answer cache off (ACCORD_ANSWER_CACHE_MB=0)",
+    )
     p.add_argument("--clients", default="1,16", help="throughput concurrency levels")
     p.add_argument(
         "--workers", default="2", help="server process counts to compare (accord serve --workers)"
@@ -371,6 +456,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rdflib-max", type=generate.parse_count, default=1_000_000)
     p.add_argument("--validate-max", type=generate.parse_count, default=1_000_000)
     p.add_argument("--validate-timeout", type=float, default=3600.0)
+    p.add_argument(
+        "--validate-split",
+        action="store_true",
+        help="also run benchmarks/validate_split.py (where pySHACL's time goes)",
+    )
     p.add_argument("--start-timeout", type=float, default=1800.0)
     p.add_argument("--throughput-only", action="store_true", help="skip the latency runs")
     p.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare ASGI floor")
@@ -384,8 +474,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     cfg = p.parse_args(argv)
     cfg.argv = list(sys.argv[1:] if argv is None else argv)
     if cfg.quick:
-        cfg.sizes, cfg.reps, cfg.budget, cfg.timeout = "10k", 3, 0.5, 30.0
-        cfg.duration, cfg.workers, cfg.threads = 1.0, "2", "1,2"
+        cfg.sizes, cfg.reps, cfg.budget, cfg.timeout = "10k", 3, 0.5, 10.0
+        cfg.duration, cfg.rounds, cfg.workers, cfg.threads = 1.0, 1, "2", "1,2"
         cfg.validate_timeout, cfg.start_timeout = 120.0, 120.0
     cfg.sizes = sorted(generate.parse_count(s) for s in cfg.sizes.split(","))
     cfg.servers = [s.strip() for s in cfg.servers.split(",") if s.strip()]
@@ -450,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         old = results["sizes"].get(label(n), {})  # type: ignore[attr-defined]
         if old:  # --merge: the servers and checks of this run replace the earlier ones
             fresh["servers"] = {**old.get("servers", {}), **fresh["servers"]}
-            for key in ("validate", "validate_split", "threads"):
+            for key in ("validate", "validate_engines", "validate_split", "threads"):
                 if key in old and (key not in fresh or "skipped" in fresh[key]):
                     fresh[key] = old[key]
         results["sizes"][label(n)] = fresh  # type: ignore[index]
@@ -459,7 +549,9 @@ def main(argv: list[str] | None = None) -> int:
     results["elapsed_s"] = time.perf_counter() - started
     # A quick run proves the harness; its numbers stay in the work folder.
     save(results, target)
-    report.write(results, target / "RESULTS.md", target / "results.png")
+    # The README's table only from a full run written where the README links to.
+    readme = ROOT / "README.md" if not cfg.quick and target.resolve() == HERE else None
+    report.write(results, target / "RESULTS.md", target / "results.png", readme)
     print(f"done in {results['elapsed_s']:.0f} s: {target / 'RESULTS.md'}")
     problems = harness_problems(results)
     for problem in problems:

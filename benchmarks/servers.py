@@ -72,6 +72,40 @@ def memory(pid: int) -> dict[str, int]:
     return total
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of ``pid``'s process tree, with the children it has
+    reaped (a query worker that was replaced)."""
+    total = 0
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / TICKS
+
+
+def processes(pid: int) -> list[dict[str, object]]:
+    """PSS and command of each process of ``pid``'s tree (where the memory is)."""
+    out: list[dict[str, object]] = []
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup", encoding="ascii") as f:
+                pss = next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            with open(f"/proc/{p}/stat", encoding="ascii") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, StopIteration, ValueError, IndexError):
+            continue
+        out.append({"pid": p, "ppid": ppid, "pss": pss, "cmd": cmd[:160]})
+    return out
+
+
 def disk_usage(path: Path) -> int:
     if not path.exists():
         return 0
@@ -116,6 +150,9 @@ class Server:
 
     def memory(self) -> dict[str, int]:
         return memory(self.proc.pid)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -216,21 +253,25 @@ def rdflib_endpoint(files: Sequence[Path], peers: Path, logs: Path) -> Server:
     return _spawn("rdflib-endpoint", cmd, f"http://{HOST}:{port}/", logs)
 
 
-def oxigraph(files: Sequence[Path], peers: Path, location: Path, logs: Path) -> Server:
-    """``oxigraph load`` into a new folder (timed), then ``oxigraph serve-read-only``."""
-    if location.exists():
-        shutil.rmtree(location)
+def oxigraph(
+    files: Sequence[Path], peers: Path, location: Path, logs: Path, *, reuse: bool = False
+) -> Server:
+    """``oxigraph load`` into a new folder (timed), then ``oxigraph serve-read-only``;
+    with ``reuse``, only the latter, on the folder an earlier call filled."""
     binary = str(peers / "bin" / "oxigraph")
     started = time.perf_counter()
-    logs.mkdir(parents=True, exist_ok=True)
-    with (logs / "oxigraph-load.log").open("wb") as out:
-        subprocess.run(
-            [binary, "load", "--location", str(location), "--file", *map(str, files)],
-            check=True,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+    if not reuse:
+        if location.exists():
+            shutil.rmtree(location)
+        logs.mkdir(parents=True, exist_ok=True)
+        with (logs / "oxigraph-load.log").open("wb") as out:
+            subprocess.run(
+                [binary, "load", "--location", str(location), "--file", *map(str, files)],
+                check=True,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
     prepare = time.perf_counter() - started
     port = free_port()
     cmd = [binary, "serve-read-only", "--location", str(location), "--bind", f"{HOST}:{port}"]

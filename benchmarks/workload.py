@@ -4,6 +4,14 @@ Each workload has a few *variants* (the same query about different summits, peop
 or states, drawn deterministically from the generated graph's size), so that repeated
 requests are not all the same.  Every query text declares its own prefixes, so any
 SPARQL endpoint can run it.
+
+A *repeated* workload sends its 16 variants in turn, so a server may answer them from a
+cache (Accord's answer cache; rdflib-endpoint keeps 128 parsed queries).  A *distinct*
+one (``Workload.marker``) makes every request's text new: the harness replaces the
+marker in the variant with a number it never sends twice, inside a filter that keeps
+every row (``FILTER(?p != <urn:accord-bench:N>)``: ``?p`` is always an IRI, never
+that one), so each request is parsed, planned and run again, with the same answer as
+the repeated workload.
 """
 
 from __future__ import annotations
@@ -30,6 +38,20 @@ class Workload:
     variants: tuple[str, ...]
     accept: str = SELECT_JSON
     description: str = ""
+    #: In a distinct workload, the text replaced by a new number in every request.
+    marker: str = ""
+
+    def text(self, i: int, token: str = "") -> str:
+        """The ``i``-th request's query; in a distinct workload, ``token`` (never sent
+        twice) in place of the marker."""
+        query = self.variants[i % len(self.variants)]
+        return query.replace(self.marker, token or str(i)) if self.marker else query
+
+
+#: Replaced in a distinct workload's variants by a token sent once (letters and
+#: underscores only, so it survives form encoding unchanged).
+MARKER = "__N__"
+NEVER = f"<urn:accord-bench:{MARKER}>"
 
 
 def prefixed(body: str) -> str:
@@ -63,9 +85,11 @@ def workloads(units: int, variants: int = 16, seed: int = 0) -> list[Workload]:
             for param in query.params:
                 if param.type == "IRI" and param.name == "person":
                     values[param.name] = gen.PREFIXES["id"] + f"bench-person-{people[j]}"
-                elif param.type == "IRI":
+                elif param.type == "IRI" and param.name == "declaration":
+                    values[param.name] = gen.PREFIXES["id"] + f"bench-u{summits[j]}-declaration"
+                elif param.type == "IRI":  # a state (or party)
                     values[param.name] = gen.PREFIXES["id"] + gen.state(states[j])[3:]
-                elif param.name == "date":
+                elif param.name in ("date", "asof") or param.type.endswith("date"):
                     day = gen.EPOCH + dt.timedelta(days=summits[j])
                     iso = day.isoformat()
                     values[param.name] = f'"{iso}"^^xsd:date' if param.type == "literal" else iso
@@ -76,19 +100,38 @@ def workloads(units: int, variants: int = 16, seed: int = 0) -> list[Workload]:
             )
         )
 
-    def shape(name: str, bodies: list[str], description: str, accept: str = SELECT_JSON) -> None:
-        out.append(Workload(name, "shape", tuple(map(prefixed, bodies)), accept, description))
+    def shape(
+        name: str,
+        bodies: list[str],
+        description: str,
+        accept: str = SELECT_JSON,
+        marker: str = "",
+    ) -> None:
+        variants = tuple(map(prefixed, bodies))
+        out.append(Workload(name, "shape", variants, accept, description, marker))
 
-    shape(
-        "point lookup",
-        [f"SELECT ?p ?o WHERE {{ {_iri(f'bench-u{k}-commitment-0')} ?p ?o }}" for k in summits],
-        "every property of one commitment",
-    )
+    def lookup(extra: str = "") -> list[str]:
+        commitments = [_iri(f"bench-u{k}-commitment-0") for k in summits]
+        return [f"SELECT ?p ?o WHERE {{ {c} ?p ?o {extra}}}" for c in commitments]
+
+    shape("point lookup", lookup(), "every property of one commitment")
     shape(
         "join",
         [_join(_iri(f"bench-u{k}-summit")) for k in summits],
         "join of 13 triple patterns anchored on one summit: participants, their offices on "
         "the day, their quotes and the commitments the quotes support",
+    )
+    shape(
+        "point lookup (distinct)",
+        lookup(f"FILTER(?p != {NEVER}) "),
+        "the point lookup, a new query text in every request (a filter that keeps every row)",
+        marker=MARKER,
+    )
+    shape(
+        "join (distinct)",
+        [_join(_iri(f"bench-u{k}-summit"), never=True) for k in summits],
+        "the join, a new query text in every request (a filter that keeps every row)",
+        marker=MARKER,
     )
     shape(
         "OPTIONAL",
@@ -144,12 +187,13 @@ def workloads(units: int, variants: int = 16, seed: int = 0) -> list[Workload]:
     return out
 
 
-def _join(summit: str, optional: bool = False) -> str:
+def _join(summit: str, optional: bool = False, never: bool = False) -> str:
     extra = (
         "  OPTIONAL { ?commitment accord:hasCondition/accord:conditionType ?conditionType }\n"
         if optional
         else ""
     )
+    extra += f"  FILTER(?person != {NEVER})\n" if never else ""
     condition = " ?conditionType" if optional else ""
     return f"""SELECT ?personLabel ?title ?quote ?commitmentLabel{condition} WHERE {{
   ?part accord:event {summit} ; accord:participant ?person ; accord:onBehalfOf ?state .
@@ -163,8 +207,9 @@ def _join(summit: str, optional: bool = False) -> str:
 {extra}}}"""
 
 
-#: The workloads that the load generator runs at 1 and 16 clients.
-THROUGHPUT = ("point lookup", "join")
+#: The workloads that the load generator runs at 1 and 16 clients: each query shape
+#: repeated (a cache may answer) and distinct (a new text every request).
+THROUGHPUT = ("point lookup", "join", "point lookup (distinct)", "join (distinct)")
 
 
 def served_files(data: Path) -> list[Path]:
