@@ -35,7 +35,11 @@ for needed in ["ontology/accord.ttl", "ontology/concepts.ttl", "shapes/core.ttl"
                "sources/paris-summit-2026-01-06.txt"]:
     assert f"accord/_bundle/{needed}" in names, f"not in the wheel: {needed}"
 for needed in ["accord/static/index.html", "accord/scaffold/example.ttl",
-               "accord/html/templates/base.html", "accord/jsonld/context.jsonld"]:
+               "accord/html/templates/base.html", "accord/jsonld/context.jsonld",
+               "accord/static/ui-views.js", "accord/static/vendor/yasgui/yasgui.min.js",
+               "accord/static/vendor/chartjs/chart.umd.min.js",
+               "accord/static/vendor/chartjs/chartjs-adapter-date-fns.bundle.min.js",
+               "accord/static/vendor/cytoscape/cytoscape.min.js"]:
     assert needed in names, f"not in the wheel: {needed}"
 print(f"the wheel holds {len(names)} files, all under accord/")
 EOF

@@ -41,6 +41,8 @@ RESULT_STATE = """(() => {
     if (error) return {error: error.textContent.trim()};
     const chip = panel.querySelector('.yasr_response_chip');
     if (!chip || !/\\bresults?\\b/.test(chip.textContent)) return null;
+    // The table is drawn once the labels of its IRIs have arrived, after the summary.
+    if (!panel.querySelector('.dataTable')) return null;
     const rows = panel.querySelectorAll('.dataTable tbody tr').length;
     const empty = panel.querySelectorAll('.dataTable tbody td.dataTables_empty').length;
     return {summary: chip.textContent.trim(), rows: rows - empty};

@@ -181,6 +181,35 @@ def test_vendored_yasgui_is_small_and_licensed() -> None:
     assert "sourceMappingURL" not in (VENDOR / "yasgui.min.js").read_text()
 
 
+#: The libraries of the result views (static/vendor/update-views.sh), by folder.
+VIEW_LIBRARIES = {
+    "chartjs": ["chart.umd.min.js", "chartjs-adapter-date-fns.bundle.min.js"],
+    "cytoscape": ["cytoscape.min.js"],
+}
+
+
+@pytest.mark.parametrize("folder", sorted(VIEW_LIBRARIES))
+def test_vendored_view_libraries_are_served_small_and_licensed(
+    fixture_client: TestClient, folder: str
+) -> None:
+    here = STATIC_DIR / "vendor" / folder
+    files = {p.name: p.stat().st_size for p in here.iterdir()}
+    assert set(VIEW_LIBRARIES[folder]) < set(files)
+    assert sum(files.values()) < 1_000_000
+    licences = [p for p in here.iterdir() if p.name.startswith("LICENSE")]
+    assert licences and all("MIT" in p.read_text() for p in licences)
+    for name in VIEW_LIBRARIES[folder]:
+        text = (here / name).read_text()
+        assert "sourceMappingURL" not in text, name
+        r = fixture_client.get(f"/static/vendor/{folder}/{name}")
+        assert r.status_code == 200 and r.content == (here / name).read_bytes()
+
+
+def test_page_says_which_iris_link_to_this_server(fixture_client: TestClient) -> None:
+    # The page links result IRIs under the base to this server's pages.
+    assert page_config(fixture_client)["base_iri"] == Settings().base_iri
+
+
 def test_tab_query_declares_prefixes_used_after_a_path_slash() -> None:
     # Regression: "accord:a/skos:b" once declared accord but not skos.
     text = with_prefixes("SELECT * WHERE { ?s accord:a/skos:b|^rdfs:c ?o }", PREFIXES)

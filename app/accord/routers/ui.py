@@ -2,8 +2,11 @@
 
 ``GET /`` answers one HTML page.  Everything the page needs is embedded in it or served
 from ``/static`` by this router (no CDN, no third-party request): the catalogue of named
-queries as ready tabs, the project's prefix map for YASQE's prefix autocompletion, and
-the classes and properties of the dataset for its class and property autocompletion.
+queries as ready tabs, the project's prefix map for YASQE's prefix autocompletion, the
+classes and properties of the dataset for its class and property autocompletion, and the
+base IRI whose IRIs link to this server's pages.  The page's scripts (``static/ui*.js``)
+add the result views (readable table, chart, timeline, graph), the code snippets and the
+permalinks; docs/workbench.md describes them.
 """
 
 from __future__ import annotations
@@ -73,6 +76,10 @@ def ui_config(
     return {
         # None: the page uses the ``sparql`` endpoint next to itself, whatever the host.
         "endpoint": settings.public_url,
+        # Result IRIs under the base link to this server's pages ({base}{rest} is served
+        # at {root}/{rest}, as accord.html.Linker links them); the page resolves {rest}
+        # against its own address, so this works behind any host or path prefix.
+        "base_iri": settings.base_iri,
         "prefixes": PREFIXES,
         "queries": [
             {

@@ -1,13 +1,16 @@
 // Accord's query page: YASGUI on this server's SPARQL endpoint, one tab per named query.
-// The configuration (endpoint, prefixes, queries, dataset terms) is embedded by the server
-// in the #accord-config element; nothing is fetched from any other origin.
+// The configuration (endpoint, prefixes, queries, dataset terms, base IRI) is embedded by
+// the server in the #accord-config element; nothing is fetched from any other origin.
+// ui-results.js, ui-views.js and ui-share.js (window.accordUI) run before this file.
 (function () {
   "use strict";
 
-  const config = JSON.parse(document.getElementById("accord-config").textContent);
-  // The endpoint next to this page, so the page works behind any host or path prefix.
-  const endpoint = config.endpoint || new URL("sparql", document.baseURI).href;
+  const ui = window.accordUI;
+  const config = ui.config;
+  const endpoint = ui.endpoint;
   const Yasqe = Yasgui.Yasqe;
+  // A permalink (#query=...&view=...) opens its own tab, run and shown in its view.
+  const shared = ui.readPermalink(location.hash);
 
   // Autocompletion from the project's own prefix map and dataset, never from prefix.cc
   // or Linked Open Vocabularies (YASQE's built-in "prefixes", "class" and "property").
@@ -40,6 +43,9 @@
     copyEndpointOnNewTab: true,
     autofocus: false, // the page opens on the results; a click puts the cursor in the editor
     autoAddOnInit: false,
+    // YASGUI's own reading of the fragment would send unknown keys (view=) to the
+    // endpoint as request arguments; the permalink is read below instead.
+    populateFromUrl: false,
     tabName: "Query",
     // The prefix block folds to one line; the table abbreviates IRIs with every
     // project prefix, not only those the query declares.
@@ -72,7 +78,7 @@
       }
     }
     const tab = { name: q.name, yasqe: { value: q.query }, requestConfig: { endpoint } };
-    yasgui.addTab(firstVisit && i === 0, tab);
+    yasgui.addTab(firstVisit && !shared && i === 0, tab);
   });
   try {
     window.localStorage.setItem(
@@ -99,11 +105,23 @@
   yasgui.on("tabSelect", () => setTimeout(describe));
   yasgui.on("tabChange", describe);
 
-  // A first visit opens on the first named query, already run.
-  if (firstVisit && config.queries.length) {
+  if (shared) {
+    // The tab that already holds the query (a named query), or a new one; then the view.
+    let tab = tabs().find((t) => textOf(t) === shared.query);
+    if (tab) {
+      tab.select();
+    } else {
+      tab = yasgui.addTab(true, { name: "Shared query", yasqe: { value: shared.query }, requestConfig: { endpoint } });
+    }
+    const yasr = tab.getYasr();
+    if (yasr && Yasgui.Yasr.plugins[shared.view]) yasr.selectPlugin(shared.view);
+    tab.query().catch(() => {});
+  } else if (firstVisit && config.queries.length) {
+    // A first visit opens on the first named query, already run.
     // A failed query is shown by YASR itself; nothing is left unhandled.
     yasgui.getTab().query().catch(() => {});
   }
   describe();
+  ui.initShare(() => yasgui.getTab());
   window.accordYasgui = yasgui;
 })();
