@@ -117,6 +117,7 @@
       const numeric = ui.columnsWhere(results, ui.isNumber);
       const category = results.getVariables().find((v) => !numeric.includes(v));
       const rows = this.rows();
+      const integers = rows.every((row) => numeric.every((v) => !row[v] || Number.isInteger(Number(row[v].value))));
       return {
         type: this.settings.type === "line" ? "line" : "bar",
         height: "min(60vh, 32rem)",
@@ -129,7 +130,8 @@
             borderColor: PALETTE[i % PALETTE.length],
           })),
         },
-        options: { scales: { y: { beginAtZero: true } } },
+        // Counts get whole-number ticks.
+        options: { scales: { y: { beginAtZero: true, ticks: integers ? { precision: 0 } : {} } } },
       };
     }
   }
