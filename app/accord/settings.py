@@ -111,8 +111,11 @@ class Settings(BaseSettings):
     #: replaced by a fresh one (protects the machine from workers that each keep what
     #: their largest query read: over an on-disk store of 10M triples, a whole-catalogue
     #: query left a worker holding 300 MB, RocksDB's table readers most likely).  0: never
-    #: replaced.
-    query_worker_keep_mb: int = 256
+    #: replaced.  Checked only after a heavy job (0.1 s or a 1 MiB answer), so light
+    #: queries never churn the pool.  At 1M triples, after the catalogue, the server
+    #: tree's PSS was 524 MB with 256 and 194 MB with 32 (Oxigraph's server: 116 MB), the
+    #: catalogue as fast (benchmarks/memory.py).
+    query_worker_keep_mb: int = 32
     #: Rows (SELECT) or triples (CONSTRUCT/DESCRIBE) an answer may hold; a bigger answer
     #: is refused with 422 naming the limit, never truncated silently.
     max_result_rows: int = 100_000
