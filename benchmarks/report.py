@@ -244,7 +244,7 @@ def memory_section(sizes: dict) -> list[str]:
         "## Loading, memory, disk",
         "",
         "Load: process start to first answer, each server started alone (Accord and "
-        "rdflib-endpoint parse at start; Oxigraph's server after `oxigraph load`, whose time "
+        "rdflib-endpoint parse at start; Oxigraph's server after `oxigraph load` and `optimize`, whose time "
         "is given apart). Restart: Accord started again on its on-disk store. Memory over "
         "the server's processes after the latency runs (the whole catalogue): PSS (pages "
         "shared by forked workers counted once), RSS (summed; shared pages counted in each "
