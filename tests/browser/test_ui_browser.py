@@ -138,6 +138,35 @@ def test_run_button_runs_another_named_query(
     assert_clean(page, live_server)
 
 
+QUERY_INFO = """(() => { const info = document.getElementById('query-info');
+    return {shown: !info.hidden && info.offsetHeight > 0,
+            title: document.getElementById('query-title').textContent}; })()"""
+
+
+def test_query_title_is_hidden_while_the_tab_holds_another_text(
+    page: Page, live_server: str, bundled_app: FastAPI
+) -> None:
+    # The named query's title and description stayed above a tab whose query the visitor
+    # had replaced (they were updated on tab switches only).
+    first = catalogue(bundled_app)[0]
+    page.navigate(f"{live_server}/")
+    page.wait_for(RESULT_STATE)
+    assert page.evaluate(QUERY_INFO) == {"shown": True, "title": first.title}
+
+    original = page.evaluate(EDITOR_TEXT)
+    page.evaluate(
+        "window.accordYasgui.getTab().getYasqe().setValue('SELECT * WHERE { ?s ?p ?o } LIMIT 1')"
+    )
+    assert page.wait_for(f"!{QUERY_INFO}.shown && {QUERY_INFO}") == {"shown": False, "title": ""}
+    # Typed back to the named query's text, the tab is that query again.
+    page.evaluate(f"window.accordYasgui.getTab().getYasqe().setValue({json.dumps(original)})")
+    assert page.wait_for(f"{QUERY_INFO}.shown && {QUERY_INFO}") == {
+        "shown": True,
+        "title": first.title,
+    }
+    assert_clean(page, live_server)
+
+
 def completions(page: Page, text: str) -> list[str]:
     """The editor's completions with ``text`` typed into it and the cursor at its end."""
     page.evaluate(

@@ -130,10 +130,19 @@ ${end}
     }
   }
 
+  /** The named query of the tab while the tab holds its text (the catalogue's query of
+   * the tab's name, unedited), else null. */
+  ui.namedQueryOf = function (tab) {
+    const yasqe = tab && tab.getYasqe();
+    if (!yasqe) return null;
+    const text = yasqe.getValue();
+    return ui.config.queries.find((q) => q.name === tab.getName() && q.query === text) || null;
+  };
+
   /** The citation page (/cite) of the answer to the tab's query: as a named query
    * (named=) while the tab holds the catalogue's text, else as the query itself. */
   ui.citeHref = function (tab) {
-    const named = ui.config.queries.find((q) => q.name === tab.getName() && q.query === tab.getQuery());
+    const named = ui.namedQueryOf(tab);
     const params = named ? { named: named.name } : { query: tab.getQuery() };
     return new URL(`cite?${new URLSearchParams(params)}`, document.baseURI).href;
   };

@@ -92,12 +92,18 @@
     yasgui.addTab(true, { requestConfig: { endpoint } });
   }
 
-  // The title and description of the named query in the active tab.
-  const byName = new Map(config.queries.map((q) => [q.name, q]));
+  // The title and description of the named query in the active tab, shown while the
+  // tab holds that query's text: they follow the editor, not only the tab switches.
   const info = document.getElementById("query-info");
+  const watched = new WeakSet();
   function describe() {
     const tab = yasgui.getTab();
-    const q = tab && byName.get(tab.getName());
+    const yasqe = tab && tab.getYasqe();
+    if (yasqe && !watched.has(yasqe)) {
+      watched.add(yasqe);
+      yasqe.on("change", describe);
+    }
+    const q = ui.namedQueryOf(tab);
     info.hidden = !q;
     document.getElementById("query-title").textContent = q ? q.title : "";
     document.getElementById("query-description").textContent = q ? q.description : "";
