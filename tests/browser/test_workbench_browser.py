@@ -142,21 +142,24 @@ def test_table_shows_compact_values_labels_and_local_links(
     assert any(t.get("xml:lang") for r in rows for t in r.values()), "no tagged literal to hide"
     assert not any("@en" in c["text"] or c["text"].startswith('"') for c in cells)
 
-    # IRIs under the base link to this server's pages, with the server's labels beside them.
+    # IRIs under the base link to this server's pages, with the server's labels beside
+    # them, except in a column the query gives a label column of its own (?partyLabel).
     links = [link for c in cells for link in c["links"]]
     local = [link for link in links if link["iri"].startswith(BASE_IRI)]
     assert local, "no IRI under the base in the first rows"
     for link in local:
         assert link["href"] == f"{live_server}/{link['iri'].removeprefix(BASE_IRI)}", link
         assert link["text"].split(":")[0] in PREFIXES, link
-    labels = {
-        k: str(v)
-        for k, v in lookup_labels(
-            bundled_app.state.services.store, [link["iri"] for link in local]
-        ).items()
-    }
+    names = endpoint(live_server, query).json()["head"]["vars"]
+    labelled = {v for v in names if f"{v}Label" in names or f"{v}_label" in names}
+    assert labelled, "the first named query has no label column to test"
+    in_labelled = {r[v]["value"] for r in rows for v in labelled if v in r}
     by_iri = {link["iri"]: c["label"] for c in cells for link in c["links"]}
+    unlabelled = [link["iri"] for link in local if link["iri"] not in in_labelled]
+    store = bundled_app.state.services.store
+    labels = {k: str(v) for k, v in lookup_labels(store, unlabelled).items()}
     assert labels and all(by_iri[iri] == label for iri, label in labels.items())
+    assert all(by_iri[iri] is None for iri in in_labelled if iri in by_iri)
     page_of = httpx.get(
         local[0]["href"], headers={"Accept": "text/html"}, timeout=30, follow_redirects=True
     )
@@ -165,6 +168,59 @@ def test_table_shows_compact_values_labels_and_local_links(
 
     short_editor(page)
     save_screenshot(page, artifacts, "table")
+
+
+WITH_PARTY_LABEL = f"""PREFIX accord: <{PREFIXES["accord"]}>
+PREFIX rdfs: <{PREFIXES["rdfs"]}>
+SELECT ?commitment ?party ?partyLabel
+WHERE {{ ?commitment accord:committedBy ?party . ?party rdfs:label ?partyLabel }}
+"""
+CLASSES_WITH_LABELS = f"""PREFIX owl: <{PREFIXES["owl"]}>
+PREFIX rdfs: <{PREFIXES["rdfs"]}>
+SELECT ?class ?class_label WHERE {{ ?class a owl:Class ; rdfs:label ?class_label }}
+"""
+
+
+def label_requests(page: Page) -> list[str]:
+    """The bodies of the page's label look-ups (labels=true) so far."""
+    page.evaluate("1")  # collect the events the browser sent before this point
+    return [
+        body
+        for e in page.browser.events(page.session)
+        if e.get("method") == "Network.requestWillBeSent"
+        and "labels=true" in (body := e["params"]["request"].get("postData", ""))
+    ]
+
+
+def test_no_label_under_an_iri_whose_label_the_query_selects(
+    page: Page, live_server: str, bundled_app: FastAPI
+) -> None:
+    # A label was shown under ?party although ?partyLabel stood beside it (Wikidata's
+    # convention), and under ?x beside ?x_label (the endpoint's own).
+    open_page(page, live_server)
+    run(page, WITH_PARTY_LABEL)
+    page.wait_for(RESULT_STATE)
+    rows = bindings(live_server, WITH_PARTY_LABEL)
+    cells = page.evaluate(TABLE_CELLS)
+    label_of = {link["iri"]: c["label"] for c in cells for link in c["links"]}
+    parties = {r["party"]["value"] for r in rows}
+    commitments = {r["commitment"]["value"] for r in rows}
+    assert parties <= set(label_of) and commitments <= set(label_of)
+    assert all(label_of[iri] is None for iri in parties)
+    # ?commitment has no label column of its own: its cells keep the server's labels.
+    store = bundled_app.state.services.store
+    expected = {k: str(v) for k, v in lookup_labels(store, list(commitments)).items()}
+    assert expected and all(label_of[iri] == label for iri, label in expected.items())
+
+    # When every IRI column has its label column, the endpoint is not asked for labels.
+    before = label_requests(page)
+    run(page, CLASSES_WITH_LABELS)
+    page.wait_for(RESULT_STATE)
+    cells = page.evaluate(TABLE_CELLS)
+    assert any(c["links"] for c in cells)
+    assert [c["label"] for c in cells if c["links"]] == [None] * sum(1 for c in cells if c["links"])
+    assert label_requests(page) == before
+    assert_clean(page, live_server)
 
 
 # --- chart, timeline, graph ----------------------------------------------------------

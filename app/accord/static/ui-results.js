@@ -86,11 +86,19 @@
       batch.forEach((iri) => labels.has(iri) || labels.set(iri, ""));
     }
   };
-  /** The IRIs bound in a YASR result. */
-  ui.iris = function (results) {
+  /** The variables the query already selects a label for: ?x beside ?xLabel (Wikidata's
+   * convention) or ?x_label (what the endpoint's labels=true adds). */
+  ui.labelledColumns = function (results) {
+    const vars = (results && results.getVariables()) || [];
+    return new Set(vars.filter((v) => vars.includes(`${v}Label`) || vars.includes(`${v}_label`)));
+  };
+  /** The IRIs bound in a YASR result, outside the variables in `skip` (a Set). */
+  ui.iris = function (results, skip) {
     const out = [];
     for (const row of (results && results.getBindings()) || []) {
-      for (const term of Object.values(row)) if (term && term.type === "uri") out.push(term.value);
+      for (const [v, term] of Object.entries(row)) {
+        if (term && term.type === "uri" && !(skip && skip.has(v))) out.push(term.value);
+      }
     }
     return out;
   };
@@ -140,15 +148,35 @@
 
   // YASR's table, readable by default: "Simple view" on (prefixed names, literals
   // without quotes, language tags or datatypes), no ellipsis cutting, each IRI's label
-  // beside it, and the dataset's IRIs linking to this server's pages. The switches stay:
-  // a visitor who turns them off keeps that choice (YASR stores it per tab).
+  // beside it (unless the query selects a label column for it), and the dataset's IRIs
+  // linking to this server's pages. The switches stay: a visitor who turns them off
+  // keeps that choice (YASR stores it per tab).
   const Table = Yasgui.Yasr.plugins.table;
   class ReadableTable extends Table {
     async draw(persistentConfig) {
       const token = (this.accordDraws = (this.accordDraws || 0) + 1);
-      await ui.fetchLabels(ui.iris(this.yasr.results));
+      await ui.fetchLabels(ui.iris(this.yasr.results, ui.labelledColumns(this.yasr.results)));
       if (token !== this.accordDraws) return; // a newer draw started meanwhile
       return super.draw({ compact: true, isEllipsed: false, ...persistentConfig });
+    }
+    /** YASR's columns; the cells of a column with its own label column get no label. */
+    getColumns() {
+      const labelled = ui.labelledColumns(this.yasr.results);
+      return super.getColumns().map((column) => {
+        if (!labelled.has(column.name)) return column;
+        const render = column.render;
+        return {
+          ...column,
+          render: (...args) => {
+            this.unlabelled = true;
+            try {
+              return render(...args);
+            } finally {
+              this.unlabelled = false;
+            }
+          },
+        };
+      });
     }
     getUriLinkFromBinding(binding, prefixes) {
       const iri = binding.value;
@@ -160,7 +188,7 @@
         ? `<a class="iri" href="${escape(href)}" ${title}>${shown}</a>`
         : `<span class="iri" ${title}>${shown}</span>`;
       if (!curie && !this.persistentConfig.compact) html = `&lt;${html}&gt;`;
-      const label = ui.label(iri);
+      const label = this.unlabelled ? null : ui.label(iri);
       if (label) html += ` <span class="accord-label">${escape(label)}</span>`;
       // YASR's sanitizer opens links in a new window (target=_blank, rel=noopener).
       return this.yasr.utils.sanitize(html);
