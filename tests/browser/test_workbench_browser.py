@@ -452,11 +452,19 @@ def test_permalink_reproduces_query_and_view_in_a_fresh_browser(
     open_page(page, live_server)
     run(page, COUNT_BY_PARTY, "chart")
     page.wait_for(CHART % (YASR, '"chart"'))
+    # The view's own setting goes into the link too: a line chart stays a line chart.
+    page.evaluate(
+        "(() => { const s = document.querySelector('.tabPanel.active .accord-view-control select');"
+        " s.value = 'line'; s.dispatchEvent(new Event('change')); })()"
+    )
+    page.wait_for(
+        f"{YASR}.plugins.chart.chart && {YASR}.plugins.chart.chart.config.type === 'line'"
+    )
     page.click("#accord-link-button")
     link = page.wait_for(
         "document.getElementById('accord-link').open && document.getElementById('accord-link-text').value"
     )
-    assert link.startswith(f"{live_server}/#") and "view=chart" in link
+    assert link.startswith(f"{live_server}/#") and "view=chart&chart=line" in link
     # YASQE's share button gives the same link.
     assert page.evaluate("window.accordYasgui.getTab().getShareableLink()") == link
 
@@ -467,6 +475,13 @@ def test_permalink_reproduces_query_and_view_in_a_fresh_browser(
         chart = other.wait_for(CHART % (YASR, '"chart"'))
         assert other.evaluate("window.accordYasgui.getTab().getQuery()") == COUNT_BY_PARTY
         assert other.evaluate(f"{YASR}.getSelectedPluginName()") == "chart"
+        assert chart["type"] == "line"
+        assert (
+            other.evaluate(
+                "document.querySelector('.tabPanel.active .accord-view-control select').value"
+            )
+            == "line"
+        )
         rows = bindings(live_server, COUNT_BY_PARTY)
         assert chart["data"] == [[int(r["commitments"]["value"]) for r in rows]]
         # The view stays in the page: no request carries it to the endpoint.

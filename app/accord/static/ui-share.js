@@ -9,24 +9,31 @@
 
   // --- permalinks ---------------------------------------------------------------------
 
-  /** The page's address with the query and the view in the fragment (never sent to the
-   * server, so a long query makes no long request line). */
-  ui.permalink = function (query, view) {
+  /** The page's address with the query, the view and the view's own settings (a
+   * chart's type: {chart: "line"}) in the fragment (never sent to the server, so a long
+   * query makes no long request line). */
+  ui.permalink = function (query, view, settings) {
     const params = new URLSearchParams({ query });
     if (view && view !== "table") params.set("view", view);
+    for (const [key, value] of Object.entries(settings || {})) params.set(key, value);
     return `${location.origin}${location.pathname}${location.search}#${params}`;
   };
+  /** A view (YASR plugin) with settings of its own says which go into a permalink with
+   * linkSettings() ({name: value}) and takes them back with applyLinkSettings(params). */
   ui.tabPermalink = function (tab) {
     const yasr = tab.getYasr();
-    return ui.permalink(tab.getQuery(), yasr ? yasr.getSelectedPluginName() : "table");
+    const view = yasr ? yasr.getSelectedPluginName() : "table";
+    const plugin = yasr && yasr.plugins[view];
+    return ui.permalink(tab.getQuery(), view, plugin && plugin.linkSettings ? plugin.linkSettings() : {});
   };
-  /** {query, view} from the page's fragment, or null. YASGUI's own share links
-   * (query=...&outputFormat=...) are read too. */
+  /** {query, view, params} from the page's fragment, or null (params: every argument,
+   * for the view's settings). YASGUI's own share links (query=...&outputFormat=...) are
+   * read too. */
   ui.readPermalink = function (hash) {
     const params = new URLSearchParams((hash || "").replace(/^#/, ""));
     const query = params.get("query");
     if (!query) return null;
-    return { query, view: params.get("view") || params.get("outputFormat") || "table" };
+    return { query, view: params.get("view") || params.get("outputFormat") || "table", params };
   };
   // YASQE's own share button gives the same link.
   Yasgui.Tab.prototype.getShareableLink = function () {

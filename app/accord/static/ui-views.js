@@ -88,6 +88,7 @@
     }
   }
 
+  const CHART_TYPES = [["bar", "Bar"], ["line", "Line"]];
   // A bar or line chart: one series per numeric column, against the first other column
   // (its labels for IRIs), e.g. SELECT ?state (COUNT(?c) AS ?commitments) ... GROUP BY ?state.
   class ChartView extends ChartJsView {
@@ -104,9 +105,20 @@
       const r = this.yasr.results;
       return !!r && r.getType() !== "ttl" && !!(r.getBindings() || []).length && ui.columnsWhere(r, ui.isNumber).length > 0;
     }
+    /** The chart's stored settings (YASR keeps them per tab). */
+    stored() {
+      return { ...this.defaults, ...(this.yasr.config.plugins.chart.dynamicConfig || {}) };
+    }
+    // A permalink carries the chart's type: #query=...&view=chart&chart=line.
+    linkSettings() {
+      return { chart: this.stored().type };
+    }
+    applyLinkSettings(params) {
+      const type = params.get("chart");
+      if (CHART_TYPES.some(([t]) => t === type)) this.yasr.storePluginConfig("chart", { ...this.stored(), type });
+    }
     drawControls() {
-      const types = [["bar", "Bar"], ["line", "Line"]];
-      this.controls = selectControl(this.yasr, "Chart", types, this.settings.type, (type) => {
+      this.controls = selectControl(this.yasr, "Chart", CHART_TYPES, this.settings.type, (type) => {
         this.yasr.storePluginConfig("chart", { ...this.settings, type });
         this.draw({ ...this.settings, type });
       });

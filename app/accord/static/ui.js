@@ -120,7 +120,11 @@
       tab = yasgui.addTab(true, { name: "Shared query", yasqe: { value: shared.query }, requestConfig: { endpoint } });
     }
     const yasr = tab.getYasr();
-    if (yasr && Yasgui.Yasr.plugins[shared.view]) yasr.selectPlugin(shared.view);
+    const view = yasr && yasr.plugins[shared.view];
+    if (view) {
+      if (view.applyLinkSettings) view.applyLinkSettings(shared.params);
+      yasr.selectPlugin(shared.view);
+    }
     tab.query().catch(() => {});
   } else if (firstVisit && config.queries.length) {
     // A first visit opens on the first named query, already run.
