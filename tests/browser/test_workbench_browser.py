@@ -311,6 +311,14 @@ GRAPH = """(() => { const cy = %s.plugins.graph.cy; return cy && {
     edges: cy.edges().map(e => [e.source().id(), e.data('label'), e.target().id()]),
     nodes: cy.nodes().map(n => ({id: n.id(), label: n.data('label'), href: n.data('href')})) }; })()"""
 
+#: The pairs of nodes whose boxes, labels included, overlap.
+OVERLAPS = """(() => { const cy = %s.plugins.graph.cy;
+    const boxes = cy.nodes().map(n => [n.data('label'), n.boundingBox({includeLabels: true})]);
+    const out = [];
+    boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+        if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) out.push([a, b]); }));
+    return out; })()"""
+
 
 def test_graph_view_draws_a_describe_answer_and_path_rows(
     page: Page, live_server: str, artifacts: Path
@@ -329,10 +337,22 @@ def test_graph_view_draws_a_describe_answer_and_path_rows(
     assert {
         f"uri {t.object.value}" for t in triples if isinstance(t.object, ox.NamedNode)
     } <= objects
+    # No node or its label lies on another's (the node, its wd: link and its label were
+    # drawn on top of each other at the centre).
+    assert page.evaluate(OVERLAPS % YASR) == []
     assert_clean(page, live_server)
     short_editor(page)
-    page.evaluate(f"{YASR}.plugins.graph.cy.fit(undefined, 30) && 1")
+    # A taller window, so that the picture shows the whole graph box under the query.
+    page.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1440, "height": 1100, "deviceScaleFactor": 1, "mobile": False},
+    )
+    page.evaluate(f"{YASR}.plugins.graph.cy.resize().fit(undefined, 30) && 1")
     save_screenshot(page, artifacts, "graph")
+    page.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1440, "height": 960, "deviceScaleFactor": 1, "mobile": False},
+    )
 
     # A SELECT of two IRI columns is a path: one edge per row.
     run(page, COMMITTED_BY, "graph")
@@ -341,6 +361,7 @@ def test_graph_view_draws_a_describe_answer_and_path_rows(
     assert sorted(graph["edges"]) == sorted(
         [f"uri {r['commitment']['value']}", "party", f"uri {r['party']['value']}"] for r in rows
     )
+    assert page.evaluate(OVERLAPS % YASR) == []
     assert_clean(page, live_server)
 
 

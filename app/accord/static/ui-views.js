@@ -10,6 +10,10 @@
   //: At most this many rows are charted, and this many statements drawn as a graph.
   const MAX_ROWS = 500;
   const MAX_EDGES = 1500;
+  //: Graphs of at most this many nodes are laid out by forces (cose) after the rings.
+  const MAX_FORCED = 400;
+  //: Layout options that keep nodes and their labels apart.
+  const SPACED = { padding: 30, nodeDimensionsIncludeLabels: true, avoidOverlap: true, minNodeSpacing: 24 };
   const INK = "#1d3557";
   const ACCENT = "#457b9d";
   const PALETTE = ["#457b9d", "#e63946", "#2a9d8f", "#e9c46a", "#6d597a", "#f4a261", "#264653", "#8ab17d"];
@@ -297,7 +301,9 @@
         container,
         elements: [...nodes.values(), ...edges],
         wheelSensitivity: 0.3,
-        layout: nodes.size > 400 ? { name: "concentric", animate: false } : { name: "cose", animate: false, randomize: false, padding: 30, idealEdgeLength: () => 110, nodeRepulsion: () => 40000 },
+        // Rings by degree (a DESCRIBE's subject in the middle, what it links to around
+        // it), spaced so that no node or label covers another; then forces, below.
+        layout: { name: "concentric", animate: false, ...SPACED, concentric: (n) => n.degree(), levelWidth: () => 1 },
         style: [
           {
             selector: "node",
@@ -319,6 +325,16 @@
           { selector: "node:selected", style: { "border-width": 2, "border-color": INK } },
         ],
       });
+      // Then, for a graph small enough, forces from there (deterministic: no random
+      // start), which bring linked nodes together. Forces alone, from no start positions
+      // (every node at one point), left a DESCRIBE's subject, its owl:sameAs and its
+      // label on top of each other.
+      if (nodes.size <= MAX_FORCED) {
+        this.cy.layout({
+          name: "cose", animate: false, randomize: false, ...SPACED,
+          idealEdgeLength: () => 70, nodeRepulsion: () => 400000, nodeOverlap: 100, componentSpacing: 80,
+        }).run();
+      }
       // A small answer is shown at its natural size, not blown up to fill the box.
       if (this.cy.zoom() > 1.5) {
         this.cy.zoom(1.5);
