@@ -158,6 +158,13 @@ def test_query_title_is_hidden_while_the_tab_holds_another_text(
         "window.accordYasgui.getTab().getYasqe().setValue('SELECT * WHERE { ?s ?p ?o } LIMIT 1')"
     )
     assert page.wait_for(f"!{QUERY_INFO}.shown && {QUERY_INFO}") == {"shown": False, "title": ""}
+    # The Code, Link and Cite buttons stay on the right without a title beside them.
+    assert (
+        page.evaluate(
+            "window.innerWidth - document.querySelector('.accord-tools').getBoundingClientRect().right"
+        )
+        < 40
+    )
     # Typed back to the named query's text, the tab is that query again.
     page.evaluate(f"window.accordYasgui.getTab().getYasqe().setValue({json.dumps(original)})")
     assert page.wait_for(f"{QUERY_INFO}.shown && {QUERY_INFO}") == {
