@@ -27,7 +27,7 @@ from accord.namespaces import PREFIXES
 from accord.query.labels import lookup_labels
 from tests import REPO
 from tests.browser.cdp import Browser, Page
-from tests.browser.test_ui_browser import RESULT_STATE, assert_clean, catalogue
+from tests.browser.test_ui_browser import QUERY_TITLE, RESULT_STATE, assert_clean, catalogue
 
 pytestmark = pytest.mark.browser
 
@@ -96,6 +96,17 @@ def run(page: Page, query: str, view: str | None = None) -> None:
         assert page.evaluate(f"{YASR}.getSelectedPluginName()") == view
 
 
+def new_tab(page: Page) -> None:
+    """Open a new tab with YASGUI's "+" (so that no named query's name or title is shown
+    above a query of another text)."""
+    before = page.evaluate("window.accordYasgui.persistentConfig.getTabs().length")
+    page.click(".yasgui .tabsList .addTab")
+    page.wait_for(
+        f"window.accordYasgui.persistentConfig.getTabs().length > {before}"
+        " && !!window.accordYasgui.getTab().getYasqe()"
+    )
+
+
 def short_editor(page: Page) -> None:
     """A lower editor, so that a screenshot shows the results under the query."""
     page.evaluate(
@@ -134,6 +145,13 @@ def test_table_shows_compact_values_labels_and_local_links(
     assert dict(switches) == {"Simple view": True, "Ellipse": False}
     assert page.evaluate("document.querySelectorAll('.tabPanel.active .ellipseTable').length") == 0
     assert not any(c["cut"] for c in cells)
+    # Column names stay whole, on one line each (YASR's break-all split "conditionType").
+    heights = page.evaluate(
+        "Array.from(document.querySelectorAll('.tabPanel.active .dataTable thead .dt-column-title'))"
+        ".map(t => [t.textContent, t.getBoundingClientRect().height])"
+    )
+    one_line = min(h for _, h in heights)
+    assert [name for name, h in heights if h > 1.5 * one_line] == []
 
     # Literals as their bare values: no quotes, no "@en", no ^^datatype.
     literals = {t["value"] for r in rows for t in r.values() if t["type"] == "literal"}
@@ -235,6 +253,7 @@ def test_chart_view_draws_the_numeric_columns(
     page: Page, live_server: str, bundled_app: FastAPI, artifacts: Path
 ) -> None:
     open_page(page, live_server)
+    new_tab(page)
     run(page, COUNT_BY_PARTY, "chart")
     chart = page.wait_for(CHART % (YASR, '"chart"'))
 
@@ -284,7 +303,14 @@ def test_timeline_view_places_dated_rows_on_a_time_axis(
         "JSON.parse(document.getElementById('accord-config').textContent)"
         f".queries.find(q => q.name === {json.dumps(holders.name)}).query"
     )
+    # In the named query's own tab, under its title.
+    page.evaluate(
+        "window.accordYasgui.persistentConfig.getTabs().map(id => window.accordYasgui.getTab(id))"
+        f".find(t => t.getName() === {json.dumps(holders.name)}).select()"
+    )
+    page.wait_for(f"{QUERY_TITLE} === {json.dumps(holders.title)}")
     run(page, query, "timeline")
+    assert page.evaluate(QUERY_TITLE) == holders.title
     timeline = page.wait_for(TIMELINE % YASR)
 
     rows = [r for r in bindings(live_server, query) if "date" in r]
@@ -324,6 +350,7 @@ def test_graph_view_draws_a_describe_answer_and_path_rows(
     page: Page, live_server: str, artifacts: Path
 ) -> None:
     open_page(page, live_server)
+    new_tab(page)
     run(page, DESCRIBE_FRANCE, "graph")
     graph = page.wait_for(GRAPH % YASR)
 
