@@ -274,3 +274,16 @@ def test_a_named_query_page_with_a_bad_parameter_says_why(client: TestClient) ->
     )
     assert page.status_code == 400
     assert 'class="error">parameter &#39;state&#39; must be an absolute IRI' in page.text
+
+
+def test_signatories_takes_the_declaration_its_catalogue_entry_shows(client: TestClient) -> None:
+    def rows(**params: str) -> list[dict[str, str]]:
+        return table(client.get("/queries/signatories", params={"format": "csv", **params}))
+
+    everything = rows()
+    paris = rows(declaration="id:paris-declaration-2026")
+    # (The bundled data has one declaration; a declaration it lacks gives no row.)
+    assert paris == [r for r in everything if r["declaration"].endswith("paris-declaration-2026")]
+    assert rows(declaration="id:no-such-declaration") == []
+    entry = next(q for q in client.get("/queries").json() if q["name"] == "signatories")
+    assert [p["name"] for p in entry["params"]] == ["declaration"]
