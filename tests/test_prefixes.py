@@ -13,7 +13,7 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from accord.dataset import skipped_folder
-from accord.namespaces import PREFIXES
+from accord.namespaces import PREFIXES, turtle_prefixes
 from tests import REPO
 
 SKIP_DIRS = {".git", ".venv", "node_modules", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
@@ -101,3 +101,17 @@ def test_shacl_prefix_declarations_use_the_project_prefixes() -> None:
 )  # fmt: skip
 def test_problems_are_found(text: str, expected: list[str]) -> None:
     assert problems(text) == expected
+
+
+def test_turtle_prefixes_are_those_used_and_never_need_an_escape() -> None:
+    graph = PREFIXES["graph"]
+    iris = [
+        PREFIXES["id"] + "FR",
+        PREFIXES["accord"] + "State",
+        PREFIXES["xsd"] + "integer",
+        graph + "data/paris-summit",  # graph:data\/paris-summit: written whole instead
+        PREFIXES["dcterms"],  # a namespace itself: dcterms:
+    ]
+    assert turtle_prefixes(iris) == {p: PREFIXES[p] for p in ("accord", "id", "xsd", "dcterms")}
+    assert turtle_prefixes([graph + "a", graph + "b."]) == {}  # a final dot is escaped too
+    assert turtle_prefixes([graph + "a-b_c.d"]) == {"graph": graph}

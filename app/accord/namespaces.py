@@ -4,6 +4,9 @@ Code, data, shapes, queries and serialisations all use these prefixes; a test ch
 that every Turtle file in the repository binds the same prefix to the same IRI.
 """
 
+import re
+from collections.abc import Iterable, Mapping
+
 from rdflib import Namespace
 
 #: The permanent base under which Accord mints IRIs (overridable in the settings).
@@ -55,3 +58,24 @@ def curie(iri: str) -> str:
         if local and all(c.isalnum() or c in "-_./" for c in local):
             return f"{best}:{local}"
     return iri
+
+
+#: A Turtle local name that needs no backslash escape (PN_LOCAL without PLX, with
+#: ``\w`` standing for its letters and digits): ``data/x`` is not one (``data\/x``).
+_PLAIN_LOCAL = re.compile(r"[\w:]([\w.:-]*[\w:-])?")
+
+
+def turtle_prefixes(iris: Iterable[str], prefixes: Mapping[str, str] = PREFIXES) -> dict[str, str]:
+    r"""The prefixes to declare in a Turtle or TriG document that holds ``iris``: those
+    that shorten one of them, less any under which one of them would need a backslash
+    escape (pyoxigraph writes ``graph:data\/paris-summit``); that namespace's IRIs are
+    then written whole (``<https://w3id.org/accord/graph/data/paris-summit>``)."""
+    used: set[str] = set()
+    escaped: set[str] = set()
+    for iri in set(iris):
+        for prefix, ns in prefixes.items():
+            if iri.startswith(ns):
+                local = iri[len(ns) :]
+                plain = local == "" or _PLAIN_LOCAL.fullmatch(local)
+                (used if plain else escaped).add(prefix)
+    return {p: ns for p, ns in prefixes.items() if p in used - escaped}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,23 @@ def test_turtle_export_groups_statements_by_subject(exports: dict[str, bytes]) -
     text = exports["ttl"].decode()
     assert text.count("id:FR a accord:State") == 1
     assert len(list(g.predicate_objects(fr))) >= 5
+
+
+#: A prefixed name with a backslash escape in its local part (``graph:data\/paris``).
+ESCAPED_NAME = re.compile(
+    rb"(?:^|[\s,;(\[])[A-Za-z][\w.-]*:[\w.:%-]*\\[_~.!$&'()*+,;=/?#@%-]", re.M
+)
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "trig"])
+def test_turtle_exports_write_no_escaped_local_names(exports: dict[str, bytes], fmt: str) -> None:
+    """pyoxigraph escapes what a local name cannot hold (``graph:data\\/paris-summit``);
+    the exports write those IRIs whole and declare only the prefixes they use."""
+    body = exports[fmt]
+    assert ESCAPED_NAME.search(body) is None
+    if fmt == "trig":
+        assert b"<https://w3id.org/accord/graph/data/paris-summit-2026-01-06> {" in body
+    declared = re.findall(rb"^@prefix ([\w-]+):", body, re.MULTILINE)
+    assert b"accord" in declared and b"graph" not in declared
+    for prefix in declared:
+        assert re.search(rb"[\s^(\[]" + prefix + rb":", body.split(b"\n", len(declared))[-1])

@@ -127,3 +127,47 @@ def test_dataset_iri_redirects_to_void(client: TestClient) -> None:
     r = client.get("/dataset", follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/.well-known/void"
+
+
+def test_void_turtle_is_readable(client: TestClient) -> None:
+    """VoID terms as void: names, graph IRIs written whole rather than as
+    ``graph:data\\/paris-summit-2026-01-06``, only the prefixes it uses."""
+    text = client.get("/.well-known/void", headers={"Accept": "text/turtle"}).text
+    assert "\\" not in text
+    assert "@prefix void: <http://rdfs.org/ns/void#> ." in text
+    assert "@prefix formats: <http://www.w3.org/ns/formats/> ." in text
+    assert "http://rdfs.org/ns/void#" not in text.split("@prefix void:", 1)[1].split("\n", 1)[1]
+    assert "\tvoid:triples " in text and "a void:Dataset" in text
+    assert "void:subset <https://w3id.org/accord/graph/data/paris-summit-2026-01-06>" in text
+    assert "@prefix graph:" not in text and "@prefix wd:" not in text  # escaped / unused
+
+
+def test_void_page_names_properties_by_label_and_prefixed_name(client: TestClient) -> None:
+    page = client.get("/.well-known/void", headers={"Accept": "text/html"}).text
+    # No property shown as its raw IRI: a label, its prefixed name beside it.
+    assert ">http://rdfs.org/ns/void#" not in page
+    assert (
+        '<a href="http://rdfs.org/ns/void#triples" title="http://rdfs.org/ns/void#triples">'
+        'triples</a> <code class="curie">void:triples</code>'
+    ) in page
+    assert '>SPARQL endpoint</a> <code class="curie">void:sparqlEndpoint</code>' in page
+    # The class partition: a table of classes and instance counts, linked to their lists.
+    store = client.app.state.services.store  # type: ignore[attr-defined]
+    states = store.select(
+        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a <https://w3id.org/accord/ontology#State> }"
+    )[0]["n"]
+    assert (
+        '<td><a href="/ontology#State" title="https://w3id.org/accord/ontology#State">State</a>'
+        '</td><td><code class="curie">accord:State</code></td>\n'
+        f'<td class="number"><a href="/browse/accord:State" '
+        f'title="list the instances of accord:State">{states}</a></td>'
+    ) in page
+    # Named graphs by their path, linked on this server; dumps and endpoint local too.
+    assert (
+        '<a href="/graph/data/paris-summit-2026-01-06" '
+        'title="https://w3id.org/accord/graph/data/paris-summit-2026-01-06">'
+        "data/paris-summit-2026-01-06</a>"
+    ) in page
+    assert '<a href="/dumps/accord.ttl">accord.ttl</a>' in page
+    assert '<a href="/sparql">https://w3id.org/accord/sparql</a>' in page
+    assert '<code class="curie">accord:</code>' in page  # vocabularies by prefix

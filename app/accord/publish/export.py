@@ -7,7 +7,8 @@ So every export of one dataset describes the same graph, and the two quad export
 same dataset (``tests/linked_data/test_export.py`` checks each pair for isomorphism).
 
 Reproducible: blank nodes are relabelled canonically (RDFC-1.0, ``_:c14n0``...), the
-statements are sorted, prefix declarations are sorted, gzip members carry ``mtime=0``
+statements are sorted, prefix declarations are sorted (Turtle and TriG declare the
+prefixes they use, and none whose local names would need a backslash escape), gzip members carry ``mtime=0``
 and no file name, and nothing records the time of the export.  The dataset version
 (``store.version``, a hash of the source files) is stamped into a comment where the
 syntax has comments.
@@ -19,7 +20,7 @@ import gzip
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO, cast
@@ -27,7 +28,7 @@ from typing import BinaryIO, TextIO, cast
 import pyoxigraph as ox
 
 from accord.errors import BadRequest
-from accord.namespaces import PREFIXES
+from accord.namespaces import PREFIXES, turtle_prefixes
 from accord.stores.base import Store
 
 
@@ -137,7 +138,7 @@ def serialize_dataset(
     header = [f"Accord dataset, version {version}", what]
     if spec.name == "jsonld":
         return jsonld_document(items, base_iri)  # type: ignore[arg-type]
-    body = _serialize(items, _OX_FORMATS[spec.name], _prefixes(spec.name))
+    body = _serialize(items, _OX_FORMATS[spec.name], _prefixes(spec.name, items))
     if spec.name in ("ttl", "trig"):
         body = sort_prefix_lines(body)
     if spec.name == "rdf":
@@ -155,8 +156,32 @@ def _serialize(
     return out
 
 
-def _prefixes(fmt: str) -> dict[str, str] | None:
-    return dict(PREFIXES) if fmt in ("ttl", "trig", "rdf") else None
+def _prefixes(
+    fmt: str,
+    items: list[ox.Quad] | list[ox.Triple],
+    prefixes: Mapping[str, str] = PREFIXES,
+) -> dict[str, str] | None:
+    """The prefixes to declare: in Turtle and TriG those the statements use and that
+    need no escaped local name (``accord.namespaces.turtle_prefixes``); in RDF/XML the
+    whole map (it names the elements of the properties); none in the other formats."""
+    if fmt == "rdf":
+        return dict(prefixes)
+    if fmt not in ("ttl", "trig"):
+        return None
+    return turtle_prefixes(_iris(items), prefixes)
+
+
+def _iris(items: list[ox.Quad] | list[ox.Triple]) -> Iterable[str]:
+    """Every IRI of the statements: their terms, literal datatypes and graph names."""
+    for item in items:
+        terms: list[object] = [item.subject, item.predicate, item.object]
+        if isinstance(item, ox.Quad):
+            terms.append(item.graph_name)
+        for term in terms:
+            if isinstance(term, ox.NamedNode):
+                yield term.value
+            elif isinstance(term, ox.Literal):
+                yield term.datatype.value
 
 
 def sort_prefix_lines(body: bytes) -> bytes:
@@ -221,11 +246,15 @@ MEDIA_EXTENSIONS = {f.media_type: f.name for f in FORMATS.values()}
 
 
 def serialize_triples(
-    triples: Iterable[ox.Triple], media_type: str, base_iri: str | None, primary: str | None = None
+    triples: Iterable[ox.Triple],
+    media_type: str,
+    base_iri: str | None,
+    primary: str | None = None,
+    prefixes: Mapping[str, str] = PREFIXES,
 ) -> bytes:
     """A description or a graph in one RDF syntax: canonical blank nodes, sorted (the
-    ``primary`` subject's statements first), prefixes sorted; JSON-LD compacted with the
-    published context (by IRI)."""
+    ``primary`` subject's statements first), prefixes (of ``prefixes``, the project's
+    map by default) sorted; JSON-LD compacted with the published context (by IRI)."""
     default = ox.DefaultGraph()
     items = union_triples(ox.Quad(t.subject, t.predicate, t.object, default) for t in triples)
     if primary:
@@ -239,9 +268,9 @@ def serialize_triples(
         return dumps_json(compact_nquads(nquads, base_iri))
     if fmt in ("nq", "trig"):
         quads = [ox.Quad(t.subject, t.predicate, t.object, default) for t in items]
-        body = _serialize(quads, _OX_FORMATS[fmt], _prefixes(fmt))
+        body = _serialize(quads, _OX_FORMATS[fmt], _prefixes(fmt, quads, prefixes))
     else:
-        body = _serialize(items, _OX_FORMATS[fmt], _prefixes(fmt))
+        body = _serialize(items, _OX_FORMATS[fmt], _prefixes(fmt, items, prefixes))
     if fmt in ("ttl", "trig"):
         return sort_prefix_lines(body)
     return sort_xmlns(body) if fmt == "rdf" else body

@@ -17,7 +17,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from accord.errors import BadRequest, NotAcceptable
 from accord.html import HTML_HEADERS, Linker, render
-from accord.html.view import _by_subject, rows_of
+from accord.html.void_view import VOID_PREFIXES, void_view
 from accord.http.cache import validated
 from accord.http.deps import ServiceDep, SettingsDep
 from accord.namespaces import PREFIXES, sparql_prologue
@@ -183,23 +183,22 @@ def void(
     def build() -> bytes:
         triples = void_triples(store, settings)
         if media_type != "text/html":
-            return serialize_triples(triples, media_type, base, primary=f"{base}dataset")
+            return serialize_triples(
+                triples,
+                media_type,
+                base,
+                primary=f"{base}dataset",
+                prefixes={**PREFIXES, **VOID_PREFIXES},
+            )
         linker = Linker(base, root)
-        own = _by_subject(triples)
         linker.learn(
             store,
             {t.predicate.value for t in triples}
             | {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)},
         )
+        view = void_view(triples, f"{base}dataset", linker, FORMAT_IRIS, root)
         return render(
-            "void.html",
-            linker,
-            store.version,
-            {
-                "title": "The Accord dataset",
-                "dataset_iri": f"{base}dataset",
-                "rows": rows_of(own[f"{base}dataset"], linker, own),
-            },
+            "void.html", linker, store.version, {"title": "The Accord dataset", "view": view}
         )
 
     headers = {"Vary": "Accept"}
