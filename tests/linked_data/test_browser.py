@@ -99,3 +99,63 @@ def test_declaration_page_screenshot(page: Page, live_server: str, artifacts: Pa
         docs = REPO / "docs"
         docs.mkdir(exist_ok=True)
         shutil.copyfile(shot, docs / "declaration.png")
+
+
+# The commitments matrix scrolled to its far right and bottom corner: where its last
+# column heading and its last committer are, and what is drawn at their middles.
+MATRIX_CORNER = """(() => {
+    const wrap = document.querySelector('table.matrix').parentElement;
+    wrap.scrollLeft = wrap.scrollWidth;
+    wrap.scrollTop = wrap.scrollHeight;
+    const box = wrap.getBoundingClientRect();
+    const left = box.left + wrap.clientLeft, top = box.top + wrap.clientTop;
+    const seen = el => {
+        const r = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                drawn: !!hit && el.contains(hit), text: el.textContent.trim()};
+    };
+    const heads = [...wrap.querySelectorAll('thead th')];
+    return {
+        view: {left, top, right: left + wrap.clientWidth, bottom: top + wrap.clientHeight},
+        pageWidth: document.documentElement.scrollWidth, windowWidth: innerWidth,
+        lastHeading: seen(heads[heads.length - 1]),
+        lastCommitter: seen(wrap.querySelector('tbody tr:last-child th')),
+    };
+})()"""
+
+
+@pytest.mark.parametrize("width", [1440, 1024])
+def test_commitments_matrix_keeps_its_headings_in_view(
+    page: Page, live_server: str, width: int
+) -> None:
+    """The matrix used to run past a 1440 px window (its last column, "no condition",
+    cut off) and, scrolled, lost its committers. Now it scrolls inside its own box with
+    the column headings and the committers sticky, so the far corner of the table is
+    readable with both in view; the page itself never scrolls sideways."""
+    page.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 960, "deviceScaleFactor": 1, "mobile": False},
+    )
+    page.navigate(f"{live_server}/commitments")
+    at = page.evaluate(MATRIX_CORNER)
+    view = at["view"]
+    assert at["pageWidth"] <= at["windowWidth"]
+    heading, committer = at["lastHeading"], at["lastCommitter"]
+    assert heading["text"] == "no condition" and heading["drawn"]
+    assert view["left"] - 1 <= heading["left"] and heading["right"] <= view["right"] + 1
+    assert abs(heading["top"] - view["top"]) <= 1  # sticky at the top
+    assert committer["text"] == "United States" and committer["drawn"]
+    assert abs(committer["left"] - view["left"]) <= 1  # sticky at the left
+    assert committer["bottom"] <= view["bottom"] + 1
+    # Each entry of a cell says what the commitment is, beside its number.
+    entries = page.evaluate(
+        "[...document.querySelectorAll('table.matrix a.commitment')].map(a => "
+        "[a.querySelector('.badge').textContent, a.textContent.trim(), a.title])"
+    )
+    assert entries
+    for number, text, title in entries:
+        words = text.removeprefix(number).strip()
+        assert any(ch.isalpha() for ch in words), text
+        assert title.startswith(f"{number}. ")
+    assert_clean(page, live_server)

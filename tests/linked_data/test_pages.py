@@ -138,6 +138,17 @@ def test_commitments_overview_table_and_network(client: TestClient) -> None:
     assert 'href="/concept/ParliamentaryApproval"' in table
     sweden_row = table[table.index('href="/id/SE"') :].split("</tr>")[0]
     assert sweden_row.count('class="badge"') == 3 * 4  # 3 pledges x 4 kinds of condition
+    # A cell says what each commitment is (its contribution types) beside its number,
+    # and names it in full in its title, rather than holding bare numbers.
+    numbers = {m[1]: m[0] for m in re.findall(r'<li value="(\d+)"><a href="/id/([^"]+)"', html)}
+    training = numbers["commitment-se-training"]
+    assert (
+        f'<a class="commitment" href="/id/commitment-se-training" title="{training}. Sweden: '
+        f'continued training of Ukrainian military officers"><span class="badge">{training}'
+        "</span> training</a>"
+    ) in sweden_row
+    assert "</span> air surveillance</a>" in sweden_row
+    assert "</span> mine clearing</a>" in sweden_row
     svg = html[html.index("<svg") : html.index("</svg>")]
     for node in ("/id/SE", "/id/commitment-se-training", "/concept/FormalCeasefire"):
         assert f'href="{node}"' in svg

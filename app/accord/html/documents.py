@@ -355,7 +355,8 @@ def commitments_page(store: Store, base_iri: str, root: str, limit: int = 500) -
     linker.learn(
         store,
         [*overview.rows, *overview.condition_types, *overview.numbers]
-        + [v for pair in overview.details.values() for v in pair if v],
+        + [v for pair in overview.details.values() for v in pair if v]
+        + [k for kinds in overview.contributions.values() for k in kinds],
     )
     by_label = lambda iri: (linker.label(iri).lower(), iri)  # noqa: E731
     overview.rows.sort(key=lambda w: (w == "", by_label(w)))
@@ -365,6 +366,13 @@ def commitments_page(store: Store, base_iri: str, root: str, limit: int = 500) -
     for cell in overview.cells.values():
         cell.sort(key=lambda c: overview.numbers[c])
     svg = network_svg(overview.edges, linker.label, linker.href)
+    # What a cell says of each commitment: its contribution types, or else its label
+    # less the committer's name it starts with ("Sweden: ...").
+    what = {
+        c: ", ".join(linker.label(k) for k in overview.contributions.get(c, []))
+        or linker.label(c).split(": ", 1)[-1]
+        for c in overview.numbers
+    }
     return render(
         "commitments.html",
         linker,
@@ -372,6 +380,7 @@ def commitments_page(store: Store, base_iri: str, root: str, limit: int = 500) -
         {
             "title": "Commitments and their conditions",
             "overview": overview,
+            "what": what,
             "svg": svg,
             "cut": more(
                 len(overview.numbers),

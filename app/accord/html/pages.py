@@ -8,7 +8,7 @@ index are ontology terms (states, people, declarations...), never particular dat
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from accord.html.network import Edge
 from accord.html.sections import _q, _v
@@ -101,6 +101,10 @@ OVERVIEW = """SELECT ?c ?who ?ctype ?participation ?stage WHERE {
   OPTIONAL { ?c accord:participation ?participation }
   OPTIONAL { ?c accord:textStage ?stage }
 } ORDER BY ?c"""
+#: What each commitment contributes (its contribution types), for the overview's cells.
+CONTRIBUTIONS = """SELECT ?c ?contribution WHERE {
+  ?c a/rdfs:subClassOf* accord:Commitment ; accord:contributionType ?contribution .
+}"""
 #: How much the table and the network of the commitments overview may draw, per row of
 #: the page's limit: cells of the table, badges in them, and edges of the network.
 DRAWN_PER_ROW = 40
@@ -118,6 +122,8 @@ class Overview:
     total: int = 0
     #: The table and the network would be too big to draw (the list is still shown).
     too_big: bool = False
+    #: commitment -> its contribution types (what the table's cells say it is)
+    contributions: dict[str, list[str]] = field(default_factory=dict)
 
 
 def commitments_overview(store: Store, limit: int = 500) -> Overview:
@@ -155,6 +161,18 @@ def commitments_overview(store: Store, limit: int = 500) -> Overview:
             for t in sorted(types[c]) or [""]:
                 cells[(w, t)].append(c)
     edges = [Edge(tuple(sorted(who[c])), c, tuple(sorted(types[c]))) for c in commitments]
+    contributions: dict[str, list[str]] = defaultdict(list)
+    for r in _q(store, CONTRIBUTIONS):
+        made, kind = _v(r, "c"), _v(r, "contribution")
+        if made in numbers and made and kind:
+            contributions[made].append(kind)
     return Overview(
-        committers + missing, condition_types, numbers, dict(cells), edges, details, total
+        committers + missing,
+        condition_types,
+        numbers,
+        dict(cells),
+        edges,
+        details,
+        total,
+        contributions={c: sorted(set(k)) for c, k in contributions.items()},
     )
