@@ -517,3 +517,25 @@ def test_error_positions_are_those_of_the_query_as_written(client: TestClient) -
     answer = client.get("/sparql", params={"query": "SELECT * WHERE {\n ?s rdf:type }"})
     assert answer.status_code == 400
     assert "at 2:" in answer.text, answer.text
+
+
+def test_the_readme_examples_of_labels_and_prefixes_answer_as_shown(client: TestClient) -> None:
+    """The README's curl examples of ``labels=true`` and the predeclared prefixes, run
+    against the bundled data: the answer printed under the labels example is the one
+    the endpoint gives."""
+    import re
+
+    from tests import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("The query declares no prefix") :]
+    section = section[: section.index("\nFrom Python:")]
+    queries = re.findall(r"'query=(.*?)'", section)
+    own, unknown, labelled = queries
+    assert client.get("/sparql", params={"query": own, "format": "csv"}).text.split() == ["s"]
+    error = client.get("/sparql", params={"query": unknown})
+    assert error.status_code == 400
+    assert "unknown prefix 'acord:'" in error.text and "PREFIX acord:" in error.text
+    shown = section[section.rindex("```\ncommitment,") + 4 :].split("```")[0]
+    answer = client.get("/sparql", params={"query": labelled, "format": "csv", "labels": "true"})
+    assert answer.text.replace("\r\n", "\n") == shown
