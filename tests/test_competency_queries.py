@@ -217,6 +217,14 @@ def test_commitments_overview_lists_every_commitment_once(store: OxigraphStore) 
         "Approval by the Bundestag",
         "Once conditions are clarified",
     }
+    # The beneficiary column (issue 16): to whom each commitment is made.
+    assert germany["beneficiaries"] == "Ukraine"
+    sweden = next(r for r in rows if short(r["commitment"]) == "commitment-se-training")
+    assert set(sweden["beneficiaries"].split(", ")) == {"Europe", "Ukraine"}
+    us_draft = next(
+        r for r in rows if short(r["commitment"]) == "commitment-us-support-for-force-draft"
+    )
+    assert us_draft["beneficiaries"] == "European-led multinational force for Ukraine"
 
 
 SE = "https://w3id.org/accord/id/SE"
