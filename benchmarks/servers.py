@@ -102,6 +102,8 @@ def processes(pid: int) -> list[dict[str, object]]:
                 ppid = int(f.read().rsplit(")", 1)[1].split()[1])
         except (OSError, StopIteration, ValueError, IndexError):
             continue
+        # Paths inside the checkout relative to it: results.json names no machine's folders.
+        cmd = cmd.replace(f"{REPO}/", "")
         out.append({"pid": p, "ppid": ppid, "pss": pss, "cmd": cmd[:160]})
     return out
 
